@@ -1,0 +1,171 @@
+/* backoffice.fcgi: the staff back office under /admin/. */
+#include "backoffice.h"
+#include "secret.h"
+#include <string.h>
+
+static const web_route_t routes[] = {
+    { "GET",  "/admin/login",               bo_login_form,   WEB_PUBLIC, NULL },
+    { "POST", "/admin/login",               bo_login,        WEB_PUBLIC, NULL },
+    { "POST", "/admin/logout",              bo_logout,       0, NULL },
+    { "GET",  "/admin/",                    bo_dashboard,    0, "dashboard.view" },
+    { "GET",  "/admin/sites",               bo_sites,        0, "sites.view" },
+    { "GET",  "/admin/sites/new",           bo_site_new,     0, "sites.manage" },
+    { "POST", "/admin/sites",               bo_site_create,  0, "sites.manage" },
+    { "GET",  "/admin/sites/{}",            bo_site_show,    0, "sites.view" },
+    { "GET",  "/admin/sites/{}/edit",       bo_site_edit,    0, "sites.manage" },
+    { "POST", "/admin/sites/{}/edit",       bo_site_update,  0, "sites.manage" },
+    { "GET",  "/admin/sites/{}/grid",       bo_grid,         0, "inventory.view" },
+    { "GET",  "/admin/sites/{}/banks/new",  bo_bank_new,     0, "inventory.manage" },
+    { "POST", "/admin/sites/{}/banks",      bo_bank_create,  0, "inventory.manage" },
+    { "GET",  "/admin/banks/{}",            bo_bank_show,    0, "inventory.view" },
+    { "GET",  "/admin/cells/{}/edit",       bo_cell_edit,    0, "inventory.manage" },
+    { "POST", "/admin/cells/{}/edit",       bo_cell_update,  0, "inventory.manage" },
+    { "POST", "/admin/cells/{}/service",    bo_cell_service, 0, "cells.service" },
+    { "GET",  "/admin/users",               bo_users,        0, "users.manage" },
+    { "GET",  "/admin/users/new",           bo_user_new,     0, "users.manage" },
+    { "POST", "/admin/users",               bo_user_create,  0, "users.manage" },
+    { "GET",  "/admin/users/{}/edit",       bo_user_edit,    0, "users.manage" },
+    { "POST", "/admin/users/{}/edit",       bo_user_update,  0, "users.manage" },
+    { "GET",  "/admin/audit",               bo_audit,        0, "audit.view" },
+    { "GET",  "/admin/audit.csv",           bo_audit_csv,    0, "audit.view" },
+    { "GET",  "/admin/apikeys",             bo_apikeys,      0, "apikeys.manage" },
+    { "POST", "/admin/apikeys",             bo_apikey_create, 0, "apikeys.manage" },
+    { "POST", "/admin/apikeys/{}/revoke",   bo_apikey_revoke, 0, "apikeys.manage" },
+    { NULL, NULL, NULL, 0, NULL },
+};
+
+/* ---------- shared helpers ---------- */
+
+const char *bo_field(web_req_t *req, const char *name)
+{
+    const char *v = web_form(req, name);
+    if (!v) return "";
+    while (*v == ' ' || *v == '\t' || *v == '\r' || *v == '\n') v++;
+    size_t n = strlen(v);
+    while (n && (v[n - 1] == ' ' || v[n - 1] == '\t' || v[n - 1] == '\r' || v[n - 1] == '\n')) n--;
+    return arena_strndup(req->arena, v, n);
+}
+
+int bo_form_error(web_req_t *req, const inv_error_t *err)
+{
+    render_t *r = page_r(req);
+    char key[96];
+    snprintf(key, sizeof key, "errors.field.%s", err->code ? err->code : "invalid");
+    render_set(r, err->field ? err->field : "", "Form.error.field");
+    render_set(r, render_str(r, key), "Form.error.message");
+    char fkey[96];
+    snprintf(fkey, sizeof fkey, "fields.%s", err->field ? err->field : "");
+    render_set(r, render_str(r, fkey), "Form.error.label");
+    web_set_status(req, 422);
+    return 0;
+}
+
+int bo_load_site_choices(web_req_t *req)
+{
+    const auth_user_t *u = staff_user(req);
+    db_res_t *res;
+    int rc = db_query(page_db(req), req->arena, &res,
+        "SELECT id, name FROM sites WHERE ? = 1 OR id IN (SELECT site_id FROM staff_user_sites WHERE user_id = ?)"
+        " ORDER BY name", "Ii", u->all_sites, u->id);
+    if (rc) return rc;
+    for (int i = 0; i < res->nrows; i++) {
+        render_set(page_r(req), db_cell(res, i, 0), "Choices.sites.%d.id", i);
+        render_set(page_r(req), db_cell(res, i, 1), "Choices.sites.%d.name", i);
+    }
+    return DB_OK;
+}
+
+/* ---------- log-in ---------- */
+
+int bo_login_form(web_req_t *req)
+{
+    if (staff_user(req)) return web_redirect(req, "/admin/");
+    const char *next = web_query(req, "next");
+    if (staff_is_safe_next(next)) render_set(page_r(req), next, "Login.next");
+    return page_render(req, "backoffice/login.cs") ? 500 : 0;
+}
+
+int bo_login(web_req_t *req)
+{
+    render_t *r = page_r(req);
+    const char *username = bo_field(req, "username");
+    const char *password = web_form(req, "password");
+    const char *next = web_form(req, "next");
+    auth_policy_t pol;
+    auth_policy_from_config(req->w->cfg, &pol);
+    char token[AUTH_TOKEN_LEN];
+    auth_user_t *u = NULL;
+    int rc = auth_login(page_db(req), req->arena, &pol, username, password ? password : "",
+                        req->remote_addr, req->user_agent, token, &u);
+    audit_actor_t who = { .type = "staff", .id = u ? u->id : 0, .name = username, .ip = req->remote_addr };
+    if (rc == AUTH_DB_ERROR) return web_fail(req, 503, "database_unavailable", NULL);
+    if (rc != AUTH_OK) {
+        audit_write(page_db(req), &who, rc == AUTH_THROTTLED ? "login.throttled" : "login.failed", "", 0, 0, NULL);
+        render_set(r, username, "Login.username");
+        if (staff_is_safe_next(next)) render_set(r, next, "Login.next");
+        render_set(r, render_str(r, rc == AUTH_THROTTLED ? "login.throttled" : "login.failed"), "Login.error");
+        web_set_status(req, rc == AUTH_THROTTLED ? 429 : 401);
+        return page_render(req, "backoffice/login.cs") ? 500 : 0;
+    }
+    audit_write(page_db(req), &who, "login", "staff_user", u->id, 0, NULL);
+    long hours = config_int(req->w->cfg, "Auth.SessionHours", 12);
+    web_set_cookie(req, AUTH_SESSION_COOKIE, token, hours * 3600, 1);
+    return web_redirect(req, staff_is_safe_next(next) ? next : "/admin/");
+}
+
+int bo_logout(web_req_t *req)
+{
+    audit_actor_t who = staff_actor(req);
+    auth_logout(page_db(req), web_cookie(req, AUTH_SESSION_COOKIE));
+    audit_write(page_db(req), &who, "logout", "staff_user", who.id, 0, NULL);
+    web_set_cookie(req, AUTH_SESSION_COOKIE, "", 0, 1);
+    return web_redirect(req, "/admin/login");
+}
+
+/* ---------- dashboard ---------- */
+
+int bo_dashboard(web_req_t *req)
+{
+    const auth_user_t *u = staff_user(req);
+    render_t *r = page_r(req);
+    db_res_t *res;
+    int rc = db_query(page_db(req), req->arena, &res,
+        "SELECT s.id, s.name, s.time_zone, s.currency, s.mod_vault, s.mod_storage, s.mod_mailroom,"
+        " COUNT(c.id), COALESCE(SUM(c.status = 'free'), 0), COALESCE(SUM(c.status = 'occupied'), 0),"
+        " COALESCE(SUM(c.status = 'reserved'), 0), COALESCE(SUM(c.status = 'out_of_service'), 0)"
+        " FROM sites s LEFT JOIN cells c ON c.site_id = s.id"
+        " WHERE ? = 1 OR s.id IN (SELECT site_id FROM staff_user_sites WHERE user_id = ?)"
+        " GROUP BY s.id ORDER BY s.name", "Ii", u->all_sites, u->id);
+    if (rc) return page_db_fail(req, rc);
+    int64_t tot[5] = { 0 };
+    static const char *const cols[] = { "id", "name", "time_zone", "currency", "vault", "storage", "mailroom",
+                                        "cells", "free", "occupied", "reserved", "out_of_service" };
+    for (int i = 0; i < res->nrows; i++) {
+        for (int c = 0; c < 12; c++) render_set(r, db_cell(res, i, c), "Sites.%d.%s", i, cols[c]);
+        for (int k = 0; k < 5; k++) tot[k] += db_cell_int(res, i, 7 + k);
+    }
+    render_set_int(r, res->nrows, "Totals.sites");
+    static const char *const tnames[] = { "cells", "free", "occupied", "reserved", "out_of_service" };
+    for (int k = 0; k < 5; k++) render_set_int(r, tot[k], "Totals.%s", tnames[k]);
+    if (auth_role_can(u->role, "audit.view")) {
+        rc = db_query(page_db(req), req->arena, &res,
+            "SELECT id, at, actor_name, action, object_type, object_id FROM audit_log"
+            " WHERE site_id IS NULL OR ? = 1 OR site_id IN (SELECT site_id FROM staff_user_sites WHERE user_id = ?)"
+            " ORDER BY id DESC LIMIT 8", "Ii", u->all_sites, u->id);
+        if (rc) return page_db_fail(req, rc);
+        static const char *const acols[] = { "id", "at", "actor", "action", "object_type", "object_id" };
+        for (int i = 0; i < res->nrows; i++)
+            for (int c = 0; c < 6; c++) render_set(r, db_cell(res, i, c), "Recent.%d.%s", i, acols[c]);
+    }
+    return page_render(req, "backoffice/dashboard.cs") ? 500 : 0;
+}
+
+static const web_app_t app = {
+    .name = "backoffice",
+    .routes = routes,
+    .worker_init = page_worker_init,
+    .before = staff_before,
+    .error = page_error,
+};
+
+int main(int argc, char **argv) { return web_main(&app, argc, argv); }

@@ -1,0 +1,65 @@
+/* Staff authentication and authorisation: Argon2id passwords, database
+ * sessions that store only token hashes, CSRF tokens, log-in throttling
+ * that survives restarts, roles and site scoping. */
+#ifndef SR_AUTH_H
+#define SR_AUTH_H
+#include <stdint.h>
+#include "arena.h"
+#include "db.h"
+#include "config.h"
+
+#define AUTH_TOKEN_LEN 44     /* base64url of 32 bytes + NUL */
+#define AUTH_SESSION_COOKIE "sr_session"
+#define AUTH_PRESESSION_COOKIE "sr_pre"
+
+typedef struct auth_user {
+    int64_t id;
+    int64_t session_id;
+    const char *username, *display_name, *role;
+    int all_sites;
+    const int64_t *sites;     /* site ids the user may see, when !all_sites */
+    int nsites;
+} auth_user_t;
+
+enum auth_status {
+    AUTH_OK = 0,
+    AUTH_BAD_CREDENTIALS = 1,
+    AUTH_THROTTLED = 2,
+    AUTH_DB_ERROR = 3,
+};
+
+typedef struct auth_policy {
+    int session_hours;
+    int throttle_failures;       /* failures within the window that lock */
+    int throttle_window_min;
+    int lockout_min;
+    unsigned long long pw_ops;   /* 0 = libsodium interactive */
+    size_t pw_mem_kib;
+} auth_policy_t;
+
+void auth_policy_from_config(const config_t *cfg, auth_policy_t *p);
+
+/* Roles and permissions (pure). */
+int  auth_valid_role(const char *role);
+int  auth_role_can(const char *role, const char *perm);
+extern const char *const auth_roles[];   /* NULL-terminated */
+
+/* Checks throttling, verifies the password, opens a session.  On
+ * AUTH_OK token receives the new session token for the cookie. */
+int  auth_login(db_t *db, arena_t *a, const auth_policy_t *p, const char *username,
+                const char *password, const char *ip, const char *user_agent,
+                char token[AUTH_TOKEN_LEN], auth_user_t **user);
+/* Resolves a session token; AUTH_OK with *user, AUTH_BAD_CREDENTIALS when
+ * absent/expired, AUTH_DB_ERROR when the database cannot answer. */
+int  auth_session(db_t *db, arena_t *a, const char *token, auth_user_t **user);
+int  auth_logout(db_t *db, const char *token);
+
+/* The CSRF token for a session (or pre-session) token: a keyed hash, so
+ * nothing needs storing and it cannot be forged without the cookie. */
+void auth_csrf_for(const char *session_token, char out[AUTH_TOKEN_LEN]);
+int  auth_csrf_valid(const char *session_token, const char *submitted);
+
+int  auth_can_see_site(const auth_user_t *u, int64_t site_id);
+int  auth_password_acceptable(const char *password, const char **why);
+
+#endif

@@ -1,0 +1,95 @@
+#include "staff.h"
+#include "page.h"
+#include "secret.h"
+#include <stdio.h>
+#include <string.h>
+
+static const char *const nav_perms[] = {
+    "dashboard.view", "sites.view", "sites.manage", "inventory.view", "inventory.manage",
+    "cells.service", "users.manage", "apikeys.manage", "audit.view", NULL
+};
+
+const auth_user_t *staff_user(const web_req_t *req) { return req->user; }
+
+audit_actor_t staff_actor(const web_req_t *req)
+{
+    const auth_user_t *u = req->user;
+    audit_actor_t a = { .type = "staff", .id = u ? u->id : 0, .name = u ? u->username : "",
+                        .ip = req->remote_addr };
+    return a;
+}
+
+int staff_check_site(web_req_t *req, int64_t site_id)
+{
+    return auth_can_see_site(req->user, site_id) ? 0 : web_fail(req, 404, "not_found", NULL);
+}
+
+int staff_is_safe_next(const char *next)
+{
+    /* Only our own pages: no scheme, no protocol-relative "//host". */
+    return next && strncmp(next, "/admin/", 7) == 0 && !strstr(next, "//") && !strchr(next, '\\') &&
+           strlen(next) < 512;
+}
+
+int staff_before(web_req_t *req, const web_route_t *rt)
+{
+    page_prepare(req);
+    render_t *r = page_r(req);
+    const char *tok = web_cookie(req, AUTH_SESSION_COOKIE);
+    auth_user_t *u = NULL;
+    if (tok) {
+        int rc = auth_session(page_db(req), req->arena, tok, &u);
+        if (rc == AUTH_DB_ERROR) return web_fail(req, 503, "database_unavailable", NULL);
+        if (rc != AUTH_OK) u = NULL;
+    }
+    req->user = u;
+
+    /* The CSRF token is bound to the session, or before log-in to a
+     * pre-session cookie, so the log-in form is protected too. */
+    const char *basis = u ? tok : web_cookie(req, AUTH_PRESESSION_COOKIE);
+    if (!basis || strlen(basis) != AUTH_TOKEN_LEN - 1) {
+        char *fresh = arena_alloc(req->arena, AUTH_TOKEN_LEN);
+        secret_token(fresh, AUTH_TOKEN_LEN, 32);
+        web_set_cookie(req, AUTH_PRESESSION_COOKIE, fresh, -1, 1);
+        basis = NULL;          /* a request without the cookie cannot carry a valid token */
+        req->csrf = arena_alloc(req->arena, AUTH_TOKEN_LEN);
+        auth_csrf_for(fresh, (char *)req->csrf);
+    } else {
+        req->csrf = arena_alloc(req->arena, AUTH_TOKEN_LEN);
+        auth_csrf_for(basis, (char *)req->csrf);
+    }
+    render_set(r, req->csrf, "CSRF");
+
+    if (u) {
+        render_set_int(r, u->id, "User.id");
+        render_set(r, u->username, "User.username");
+        render_set(r, u->display_name && *u->display_name ? u->display_name : u->username, "User.name");
+        render_set(r, u->role, "User.role");
+        for (int i = 0; nav_perms[i]; i++) {
+            if (!auth_role_can(u->role, nav_perms[i])) continue;
+            char key[64];
+            snprintf(key, sizeof key, "Can.%s", nav_perms[i]);
+            for (char *p = key + 4; *p; p++) if (*p == '.') *p = '_';
+            render_set(r, "1", "%s", key);
+        }
+    }
+    if (!rt) return 0;                       /* error page: context only */
+
+    if (!(rt->flags & WEB_PUBLIC) && !u) {
+        if (strcmp(req->method, "GET") == 0) {
+            const char *next = staff_is_safe_next(req->path) ? req->path : "/admin/";
+            char *loc = arena_printf(req->arena, "/admin/login?next=%s", next);
+            web_redirect(req, loc);
+            return WEB_DONE;
+        }
+        return web_fail(req, 401, "login_required", NULL);
+    }
+    if (web_is_post(req) && !(rt->flags & WEB_NO_CSRF)) {
+        const char *sent = web_form(req, "_csrf");
+        if (!basis || !auth_csrf_valid(basis, sent)) return web_fail(req, 403, "csrf", NULL);
+    }
+    if (rt->perm && !auth_role_can(u ? u->role : NULL, rt->perm))
+        return web_fail(req, 403, "forbidden", NULL);
+    return 0;
+}
+

@@ -1,0 +1,41 @@
+-- One MariaDB account per program, each with only what it needs.
+-- Passwords are set separately (tools/stack locally; the deployment steps
+-- in README.md in production), so this file holds no secret.
+-- Nobody may UPDATE or DELETE audit rows: only INSERT and SELECT are granted.
+
+CREATE USER IF NOT EXISTS 'sr_backoffice'@'localhost';
+CREATE USER IF NOT EXISTS 'sr_api'@'localhost';
+CREATE USER IF NOT EXISTS 'sr_enroll'@'localhost';
+CREATE USER IF NOT EXISTS 'sr_mailroom'@'localhost';
+CREATE USER IF NOT EXISTS 'sr_kiosk'@'localhost';
+
+-- backoffice: the staff back office
+GRANT SELECT, INSERT, UPDATE ON sites            TO 'sr_backoffice'@'localhost';
+GRANT SELECT, INSERT, UPDATE ON banks            TO 'sr_backoffice'@'localhost';
+GRANT SELECT, INSERT, UPDATE ON cells            TO 'sr_backoffice'@'localhost';
+GRANT SELECT, INSERT, UPDATE ON staff_users      TO 'sr_backoffice'@'localhost';
+GRANT SELECT, INSERT, DELETE ON staff_user_sites TO 'sr_backoffice'@'localhost';
+GRANT SELECT, INSERT, UPDATE, DELETE ON sessions       TO 'sr_backoffice'@'localhost';
+GRANT SELECT, INSERT, UPDATE, DELETE ON login_throttle TO 'sr_backoffice'@'localhost';
+GRANT SELECT, INSERT ON api_keys                 TO 'sr_backoffice'@'localhost';
+GRANT UPDATE (revoked_at) ON api_keys            TO 'sr_backoffice'@'localhost';
+GRANT SELECT, INSERT ON api_key_sites            TO 'sr_backoffice'@'localhost';
+GRANT SELECT, INSERT ON audit_log                TO 'sr_backoffice'@'localhost';
+GRANT SELECT, UPDATE ON audit_head               TO 'sr_backoffice'@'localhost';
+GRANT SELECT ON meta                             TO 'sr_backoffice'@'localhost';
+
+-- api: integrations and devices, authenticated by API key
+GRANT SELECT, INSERT ON sites                    TO 'sr_api'@'localhost';
+GRANT SELECT, INSERT ON banks                    TO 'sr_api'@'localhost';
+GRANT SELECT, INSERT ON cells                    TO 'sr_api'@'localhost';
+GRANT SELECT ON api_keys                         TO 'sr_api'@'localhost';
+GRANT UPDATE (last_used_at) ON api_keys          TO 'sr_api'@'localhost';
+GRANT SELECT ON api_key_sites                    TO 'sr_api'@'localhost';
+GRANT INSERT ON audit_log                        TO 'sr_api'@'localhost';
+GRANT SELECT, UPDATE ON audit_head               TO 'sr_api'@'localhost';
+
+-- enroll, mailroom, kiosk: their features come later; for now they read
+-- the sites they show.
+GRANT SELECT ON sites TO 'sr_enroll'@'localhost';
+GRANT SELECT ON sites TO 'sr_mailroom'@'localhost';
+GRANT SELECT ON sites TO 'sr_kiosk'@'localhost';
