@@ -1,6 +1,7 @@
 /* backoffice.fcgi: the staff back office under /admin/. */
 #include "backoffice.h"
 #include "secret.h"
+#include "fragcache.h"
 #include <string.h>
 
 static const web_route_t routes[] = {
@@ -160,10 +161,18 @@ int bo_dashboard(web_req_t *req)
     return page_render(req, "backoffice/dashboard.cs") ? 500 : 0;
 }
 
+static int worker_init(web_worker_t *w)
+{
+    if (page_worker_init(w) != 0) return -1;
+    /* Rendered locker grids: 8 entries, 2 MB at most per worker. */
+    w->app_data = fragcache_new(8, 2u << 20);
+    return w->app_data ? 0 : -1;
+}
+
 static const web_app_t app = {
     .name = "backoffice",
     .routes = routes,
-    .worker_init = page_worker_init,
+    .worker_init = worker_init,
     .before = staff_before,
     .error = page_error,
 };

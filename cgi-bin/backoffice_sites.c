@@ -1,5 +1,6 @@
 /* Back office: sites, locker banks, cells and the locker grid. */
 #include "backoffice.h"
+#include "fragcache.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,8 +49,9 @@ static void set_row(render_t *r, const db_res_t *res, int row, const char *const
 /* ---------- sites ---------- */
 
 static const char *const site_cols[] = { "id", "name", "address", "time_zone", "currency", "languages",
-                                         "vault", "storage", "mailroom", NULL };
-#define SITE_SELECT "SELECT id, name, address, time_zone, currency, languages, mod_vault, mod_storage, mod_mailroom FROM sites"
+                                         "vault", "storage", "mailroom", "version", NULL };
+#define SITE_SELECT "SELECT id, name, address, time_zone, currency, languages, mod_vault, mod_storage, mod_mailroom," \
+                    " inventory_version FROM sites"
 
 static int load_site(web_req_t *req, int64_t id)
 {
@@ -377,29 +379,15 @@ int bo_cell_service(web_req_t *req)
 
 /* ---------- the locker grid ---------- */
 
-int bo_grid(web_req_t *req)
+/* Fills the dataset for templates/backoffice/grid_body.cs: the filter
+ * form, the counts and every bank's cells. */
+static int grid_data(web_req_t *req, int64_t site_id, int64_t bank_id, const char *size,
+                     const char *status, const char *feature)
 {
-    int64_t site_id = web_param_id(req, 0);
-    int rc = load_site(req, site_id);
-    if (rc) return rc;
     render_t *r = page_r(req);
-    /* Filters: unknown values are ignored rather than failing the page. */
-    const char *size = web_query(req, "size"), *status = web_query(req, "status"), *feature = web_query(req, "feature");
-    const char *bank = web_query(req, "bank");
-    if (!inv_valid_size(size)) size = NULL;
-    if (!in_set(statuses, status)) status = NULL;
-    if (!feature || !*feature || strchr(feature, ',') || !inv_valid_features(feature)) feature = NULL;
-    int64_t bank_id = bank ? strtoll(bank, NULL, 10) : 0;
-    if (bank_id < 0) bank_id = 0;
-    render_set(r, size, "Filter.size");
-    render_set(r, status, "Filter.status");
-    render_set(r, feature, "Filter.feature");
-    if (bank_id) render_set_int(r, bank_id, "Filter.bank");
-    cell_choices(r);
-
     db_res_t *banks;
-    rc = db_query(page_db(req), req->arena, &banks,
-                  "SELECT id, name, location, columns FROM banks WHERE site_id = ? ORDER BY name", "i", site_id);
+    int rc = db_query(page_db(req), req->arena, &banks,
+                      "SELECT id, name, location, columns FROM banks WHERE site_id = ? ORDER BY name", "i", site_id);
     if (rc) return page_db_fail(req, rc);
     db_res_t *cells;
     rc = db_query(page_db(req), req->arena, &cells,
@@ -411,16 +399,14 @@ int bo_grid(web_req_t *req)
     if (rc) return page_db_fail(req, rc);
 
     int64_t counts[4] = { 0 };
-    int ci = 0;
     for (int b = 0; b < banks->nrows; b++) {
         int64_t bid = db_cell_int(banks, b, 0);
         render_set(r, db_cell(banks, b, 0), "Grid.%d.id", b);
         render_set(r, db_cell(banks, b, 1), "Grid.%d.name", b);
         render_set(r, db_cell(banks, b, 2), "Grid.%d.location", b);
         render_set(r, db_cell(banks, b, 3), "Grid.%d.columns", b);
-        if (bank_id && bid != bank_id) continue;
-        int n = 0;
-        /* Cells arrive ordered by bank: walk them alongside the banks. */
+        /* Cells arrive grouped by bank (ORDER BY bank_id); find this bank's run. */
+        int ci = 0, n = 0;
         while (ci < cells->nrows && db_cell_int(cells, ci, 0) != bid) ci++;
         for (; ci < cells->nrows && db_cell_int(cells, ci, 0) == bid; ci++, n++) {
             char p[48];
@@ -437,10 +423,49 @@ int bo_grid(web_req_t *req)
             for (int k = 0; k < 4; k++) if (!strcmp(st, statuses[k])) counts[k]++;
         }
         render_set_int(r, n, "Grid.%d.shown", b);
-        ci = 0;
     }
     for (int k = 0; k < 4; k++) render_set_int(r, counts[k], "Counts.%s", statuses[k]);
     render_set_int(r, cells->nrows, "Counts.total");
+    return 0;
+}
+
+int bo_grid(web_req_t *req)
+{
+    int64_t site_id = web_param_id(req, 0);
+    int rc = load_site(req, site_id);
+    if (rc) return rc;
+    render_t *r = page_r(req);
+    /* Filters: unknown values are ignored rather than failing the page. */
+    const char *size = web_query(req, "size"), *status = web_query(req, "status"), *feature = web_query(req, "feature");
+    const char *bank = web_query(req, "bank");
+    if (!inv_valid_size(size)) size = NULL;
+    if (!in_set(statuses, status)) status = NULL;
+    if (!feature || !*feature || strchr(feature, ',') || !inv_valid_features(feature)) feature = NULL;
+    int64_t bank_id = bank ? strtoll(bank, NULL, 10) : 0;
+    if (bank_id < 0 || bank_id > INT64_MAX / 2) bank_id = 0;
+    render_set(r, size, "Filter.size");
+    render_set(r, status, "Filter.status");
+    render_set(r, feature, "Filter.feature");
+    if (bank_id) render_set_int(r, bank_id, "Filter.bank");
+    cell_choices(r);
     render_set(r, web_query(req, "done"), "Done");
+
+    /* The grid body depends only on what is in this key; the site's
+     * inventory version changes with every change to its banks and cells. */
+    const char *key = arena_printf(req->arena, "grid/%lld/%s/%s/%lld/%s/%s/%s", (long long)site_id,
+                                   hdf_get_value(render_hdf(r), "Site.version", "0"), req->lang,
+                                   (long long)bank_id, size ? size : "", status ? status : "", feature ? feature : "");
+    fragcache_t *cache = req->w->app_data;
+    size_t len;
+    const char *html = fragcache_get(cache, key, &len);
+    if (!html) {
+        if ((rc = grid_data(req, site_id, bank_id, size, status, feature)) != 0) return rc;
+        char *fresh;
+        if (render_string(r, "backoffice/grid_body.cs", &fresh, &len) != 0) return 500;
+        render_set(r, fresh, "GridHtml");
+        fragcache_put(cache, key, fresh, len);
+    } else {
+        render_set(r, html, "GridHtml");
+    }
     return page_render(req, "backoffice/grid.cs") ? 500 : 0;
 }

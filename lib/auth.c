@@ -50,6 +50,7 @@ void auth_policy_from_config(const config_t *cfg, auth_policy_t *p)
 {
     p->session_hours = (int)config_int(cfg, "Auth.SessionHours", 12);
     p->throttle_failures = (int)config_int(cfg, "Auth.ThrottleFailures", 5);
+    p->throttle_addr_failures = (int)config_int(cfg, "Auth.ThrottleAddressFailures", 50);
     p->throttle_window_min = (int)config_int(cfg, "Auth.ThrottleWindowMin", 15);
     p->lockout_min = (int)config_int(cfg, "Auth.LockoutMin", 15);
     p->pw_ops = (unsigned long long)config_int(cfg, "Auth.PasswordOps", 0);
@@ -77,7 +78,7 @@ static int is_locked(db_t *db, arena_t *a, const char *subject, int *locked)
     return DB_OK;
 }
 
-static int record_failure(db_t *db, const auth_policy_t *p, const char *subject)
+static int record_failure(db_t *db, const auth_policy_t *p, const char *subject, int limit)
 {
     /* One statement: a failure outside the window starts a new window;
      * reaching the limit sets the lock. */
@@ -88,8 +89,7 @@ static int record_failure(db_t *db, const auth_policy_t *p, const char *subject)
         "  failures = IF(window_start < UTC_TIMESTAMP(6) - INTERVAL ? MINUTE, 1, failures + 1),"
         "  window_start = IF(failures = 1, UTC_TIMESTAMP(6), window_start),"
         "  locked_until = IF(failures >= ?, UTC_TIMESTAMP(6) + INTERVAL ? MINUTE, locked_until)",
-        "sIIIII", subject, p->throttle_failures, p->lockout_min, p->throttle_window_min,
-        p->throttle_failures, p->lockout_min);
+        "sIIIII", subject, limit, p->lockout_min, p->throttle_window_min, limit, p->lockout_min);
     return n < 0 ? (int)n : DB_OK;
 }
 
@@ -169,7 +169,9 @@ int auth_login(db_t *db, arena_t *a, const auth_policy_t *p, const char *usernam
     const char *hash = r->nrows == 1 ? db_cell(r, 0, 1) : secret_dummy_password_hash();
     int ok = secret_password_verify(hash, password) && r->nrows == 1;
     if (!ok) {
-        if (record_failure(db, p, usub) || record_failure(db, p, isub)) return AUTH_DB_ERROR;
+        if (record_failure(db, p, usub, p->throttle_failures) ||
+            record_failure(db, p, isub, p->throttle_addr_failures))
+            return AUTH_DB_ERROR;
         return AUTH_BAD_CREDENTIALS;
     }
     int64_t uid = db_cell_int(r, 0, 0);

@@ -30,7 +30,8 @@ enum auth_status {
 
 typedef struct auth_policy {
     int session_hours;
-    int throttle_failures;       /* failures within the window that lock */
+    int throttle_failures;       /* failures of one user name within the window that lock it */
+    int throttle_addr_failures;  /* the same for one client address (higher: offices share one) */
     int throttle_window_min;
     int lockout_min;
     unsigned long long pw_ops;   /* 0 = libsodium interactive */

@@ -171,6 +171,40 @@ int render_page(render_t *r, web_req_t *req, const char *name)
     return 0;
 }
 
+struct strbuf { char *buf; size_t len, cap; int failed; };
+
+static NEOERR *emit_string(void *ctx, char *s)
+{
+    struct strbuf *b = ctx;
+    size_t n = strlen(s);
+    if (b->failed) return STATUS_OK;
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 16384;
+        while (cap < b->len + n + 1) cap *= 2;
+        char *nb = realloc(b->buf, cap);
+        if (!nb) { b->failed = 1; return STATUS_OK; }
+        b->buf = nb;
+        b->cap = cap;
+    }
+    memcpy(b->buf + b->len, s, n + 1);
+    b->len += n;
+    return STATUS_OK;
+}
+
+int render_string(render_t *r, const char *name, char **out, size_t *len)
+{
+    CSPARSE *cs = template_for(r, name);
+    if (!cs) return 500;
+    struct strbuf b = { 0 };
+    NEOERR *ne = cs_render(cs, &b, emit_string);
+    if (ne) { log_neoerr(name, ne); free(b.buf); return 500; }
+    if (b.failed) { free(b.buf); return 500; }
+    if (!b.buf) b.buf = calloc(1, 1);
+    *out = b.buf;
+    *len = b.len;
+    return b.buf ? 0 : 500;
+}
+
 void render_reset(render_t *r)
 {
     /* Drop every node the request added; keep what the worker loaded. */

@@ -26,6 +26,9 @@ int         render_has_lang(const render_t *r, const char *code);
 const char *render_str(render_t *r, const char *key);
 /* Renders templates_dir/<name> into the response; returns 0 or 500. */
 int         render_page(render_t *r, web_req_t *req, const char *name);
+/* Renders a template into a malloc'd NUL-terminated string (for
+ * fragments kept in a cache); returns 0 or 500.  The caller frees *out. */
+int         render_string(render_t *r, const char *name, char **out, size_t *len);
 void        render_reset(render_t *r);
 
 /* Setters that keep handler code short.  Keys are printf-style. */

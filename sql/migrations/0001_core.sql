@@ -16,6 +16,9 @@ CREATE TABLE sites (
   mod_vault     TINYINT(1)   NOT NULL DEFAULT 0,
   mod_storage   TINYINT(1)   NOT NULL DEFAULT 0,
   mod_mailroom  TINYINT(1)   NOT NULL DEFAULT 0,
+  -- Bumped by triggers on every change to the site's banks and cells, so a
+  -- rendered locker grid can be cached under (site, version).
+  inventory_version BIGINT UNSIGNED NOT NULL DEFAULT 0,
   created_at    DATETIME(6)  NOT NULL DEFAULT UTC_TIMESTAMP(6),
   updated_at    DATETIME(6)  NOT NULL DEFAULT UTC_TIMESTAMP(6),
   UNIQUE KEY uq_sites_name (name)
@@ -54,6 +57,17 @@ CREATE TABLE cells (
   CONSTRAINT fk_cells_bank FOREIGN KEY (bank_id) REFERENCES banks (id),
   CONSTRAINT fk_cells_site FOREIGN KEY (site_id) REFERENCES sites (id)
 ) ENGINE=InnoDB;
+
+-- Triggers rather than application code keep the version honest: every
+-- writer, present or future, bumps it in the same transaction.
+CREATE TRIGGER trg_banks_ins AFTER INSERT ON banks FOR EACH ROW
+  UPDATE sites SET inventory_version = inventory_version + 1 WHERE id = NEW.site_id;
+CREATE TRIGGER trg_banks_upd AFTER UPDATE ON banks FOR EACH ROW
+  UPDATE sites SET inventory_version = inventory_version + 1 WHERE id = NEW.site_id;
+CREATE TRIGGER trg_cells_ins AFTER INSERT ON cells FOR EACH ROW
+  UPDATE sites SET inventory_version = inventory_version + 1 WHERE id = NEW.site_id;
+CREATE TRIGGER trg_cells_upd AFTER UPDATE ON cells FOR EACH ROW
+  UPDATE sites SET inventory_version = inventory_version + 1 WHERE id = NEW.site_id;
 
 CREATE TABLE staff_users (
   id             BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,

@@ -1,0 +1,49 @@
+-- Demo data for `make run`: three sites, one per module, with locker banks.
+-- Loaded once: the runner checks meta.demo_loaded first, and this file
+-- sets it in the same transaction.
+START TRANSACTION;
+
+INSERT INTO sites (name, address, time_zone, currency, languages, mod_vault, mod_storage, mod_mailroom) VALUES
+  ('Central Vault', '1 Bank Street', 'Europe/Berlin', 'EUR', 'en,ru', 1, 0, 0),
+  ('Airport Lockers', 'Terminal B, Arrivals', 'Europe/Moscow', 'RUB', 'ru,en', 0, 1, 0),
+  ('HQ Mailroom', 'Head office, ground floor', 'Europe/London', 'GBP', 'en', 0, 0, 1);
+
+-- Site ids go through variables: an INSERT ... SELECT FROM sites would clash
+-- with the triggers that bump sites.inventory_version.
+SET @vault = (SELECT id FROM sites WHERE name = 'Central Vault');
+SET @airport = (SELECT id FROM sites WHERE name = 'Airport Lockers');
+SET @hq = (SELECT id FROM sites WHERE name = 'HQ Mailroom');
+INSERT INTO banks (site_id, name, location, columns) VALUES
+  (@vault, 'Vault room A', 'Basement, room A', 6),
+  (@airport, 'Hall B', 'Arrivals hall, near exit 3', 8),
+  (@hq, 'Reception wall', 'Behind reception', 6);
+
+-- Vault room A: 12 small, 8 medium, 4 large safe-deposit boxes.
+INSERT INTO cells (bank_id, site_id, number, label, size_class, width_mm, height_mm, depth_mm, features)
+  SELECT b.id, b.site_id, s.seq, CONCAT('A-', LPAD(s.seq, 2, '0')),
+         CASE WHEN s.seq <= 12 THEN 'S' WHEN s.seq <= 20 THEN 'M' ELSE 'L' END,
+         300, CASE WHEN s.seq <= 12 THEN 75 WHEN s.seq <= 20 THEN 150 ELSE 300 END, 500, ''
+  FROM banks b JOIN seq_1_to_24 s WHERE b.name = 'Vault room A';
+
+-- Hall B: 32 luggage cells, the top row with charging sockets.
+INSERT INTO cells (bank_id, site_id, number, label, size_class, width_mm, height_mm, depth_mm, features)
+  SELECT b.id, b.site_id, s.seq, CONCAT('B', LPAD(s.seq, 2, '0')),
+         CASE WHEN s.seq <= 8 THEN 'S' WHEN s.seq <= 24 THEN 'M' ELSE 'XL' END,
+         400, CASE WHEN s.seq <= 8 THEN 200 WHEN s.seq <= 24 THEN 400 ELSE 800 END, 600,
+         IF(s.seq <= 8, 'charging', '')
+  FROM banks b JOIN seq_1_to_32 s WHERE b.name = 'Hall B';
+
+-- Reception wall: 18 parcel compartments, one refrigerated.
+INSERT INTO cells (bank_id, site_id, number, label, size_class, width_mm, height_mm, depth_mm, features)
+  SELECT b.id, b.site_id, s.seq, CONCAT('P', LPAD(s.seq, 2, '0')),
+         CASE WHEN s.seq <= 9 THEN 'S' WHEN s.seq <= 15 THEN 'M' ELSE 'L' END,
+         400, CASE WHEN s.seq <= 9 THEN 100 WHEN s.seq <= 15 THEN 250 ELSE 450 END, 500,
+         IF(s.seq = 18, 'refrigerated', '')
+  FROM banks b JOIN seq_1_to_18 s WHERE b.name = 'Reception wall';
+
+UPDATE cells SET status = 'occupied' WHERE label IN ('A-02', 'A-05', 'A-13', 'B03', 'B10', 'P01');
+UPDATE cells SET status = 'out_of_service', service_reason = 'Lock replaced, awaiting test',
+       service_since = UTC_TIMESTAMP(6) WHERE label = 'B17';
+
+INSERT INTO meta (name, value) VALUES ('demo_loaded', UTC_TIMESTAMP());
+COMMIT;
