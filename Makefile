@@ -89,7 +89,7 @@ bench: deps
 
 check: deps
 	cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,performance,portability \
-	  --inline-suppr --suppress=missingIncludeSystem -Ilib lib cgi-bin tools daemons tests/unit
+	  --inline-suppr --suppress=missingIncludeSystem -D_GNU_SOURCE -Ilib lib cgi-bin tools tests/unit
 	clang-tidy --quiet $(LIB_SRC) $(wildcard cgi-bin/*.c) tools/strongroomctl.c -- $(CPPFLAGS) -std=c17
 
 clean:

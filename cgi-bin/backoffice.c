@@ -108,6 +108,7 @@ int bo_login(web_req_t *req)
         web_set_status(req, rc == AUTH_THROTTLED ? 429 : 401);
         return page_render(req, "backoffice/login.cs") ? 500 : 0;
     }
+    if (!u) return web_fail(req, 503, "database_unavailable", NULL);
     audit_write(page_db(req), &who, "login", "staff_user", u->id, 0, NULL);
     long hours = config_int(req->w->cfg, "Auth.SessionHours", 12);
     web_set_cookie(req, AUTH_SESSION_COOKIE, token, hours * 3600, 1);

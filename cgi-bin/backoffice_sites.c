@@ -225,7 +225,7 @@ int bo_bank_create(web_req_t *req)
     b.label_prefix = bo_field(req, "label_prefix");
     b.columns = form_int(req, "columns", 6);
     inv_error_t err = { 0 };
-    for (int i = 0; inv_sizes[i] && i < 4; i++) {
+    for (int i = 0; i < 4 && inv_sizes[i]; i++) {
         inv_size_group_t *g = &b.groups[b.ngroups++];
         const char *s = inv_sizes[i];
         g->size = s;

@@ -135,19 +135,19 @@ int audit_verify(db_t *db, audit_verify_result_t *res)
             audit_row_hash(&row, want);
             if (row.id != last_id + 1) {
                 snprintf(res->problem, sizeof res->problem, "row %lld missing (next row is %lld)",
-                         (long long)(last_id + 1), (long long)row.id);
+                         (long long)last_id + 1, (long long)row.id);
                 res->first_bad_id = last_id + 1;
                 rc = 1;
-            } else if (strcmp(row.prev_hash, prev) != 0) {
+            } else if (!row.prev_hash || strcmp(row.prev_hash, prev) != 0) {
                 snprintf(res->problem, sizeof res->problem, "row %lld does not link to the row before it", (long long)row.id);
                 res->first_bad_id = row.id;
                 rc = 1;
-            } else if (strcmp(db_cell(rows, i, 12), want) != 0) {
+            } else if (!db_cell(rows, i, 12) || strcmp(db_cell(rows, i, 12), want) != 0) {
                 snprintf(res->problem, sizeof res->problem, "row %lld was changed after it was written", (long long)row.id);
                 res->first_bad_id = row.id;
                 rc = 1;
             }
-            snprintf(prev, sizeof prev, "%s", db_cell(rows, i, 12));
+            snprintf(prev, sizeof prev, "%s", db_cell(rows, i, 12) ? db_cell(rows, i, 12) : "");
             last_id = row.id;
             res->rows++;
         }

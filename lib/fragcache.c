@@ -30,8 +30,10 @@ static void drop(fragcache_t *c, int i)
 {
     c->bytes -= c->e[i].len;
     free(c->e[i].key);
-    free(c->e[i].data);
-    c->e[i] = c->e[--c->n];
+    free(c->e[i].data);   /* NOLINT(clang-analyzer-unix.Malloc): the analyzer loses track of the moved entry */
+    c->n--;
+    c->e[i] = c->e[c->n];       /* the last entry fills the hole */
+    c->e[c->n] = (struct entry){ 0 };
 }
 
 void fragcache_free(fragcache_t *c)

@@ -53,7 +53,7 @@ int migrate_run(db_t *db, const char *dir, migrate_progress_fn progress, char *e
 
     DIR *d = opendir(dir);
     if (!d) { snprintf(err, errlen, "cannot open %s", dir); return -1; }
-    char *names[MAX_MIGRATIONS];
+    char *names[MAX_MIGRATIONS] = { 0 };
     int n = 0;
     struct dirent *e;
     while ((e = readdir(d)) && n < MAX_MIGRATIONS) {

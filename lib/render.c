@@ -212,9 +212,10 @@ void render_reset(render_t *r)
     while (node) {
         HDF *next = hdf_obj_next(node);
         const char *n = hdf_obj_name(node);
-        if (strcmp(n, "Config") && strcmp(n, "Langs") && strcmp(n, "Lang") &&
-            strcmp(n, "Languages") && strcmp(n, "hdf"))
-            hdf_remove_tree(r->hdf, n);
+        static const char *const keep[] = { "Config", "Langs", "Lang", "Languages", "hdf", NULL };
+        int kept = 0;
+        for (int i = 0; keep[i] && !kept; i++) kept = strcmp(n, keep[i]) == 0;
+        if (!kept) hdf_remove_tree(r->hdf, n);
         node = next;
     }
 }
