@@ -8,7 +8,7 @@
 <?cs if:Can.inventory_manage ?><a class="button primary" href="/admin/sites/<?cs var:Site.id ?>/banks/new"><?cs var:Lang.banks.new ?></a><?cs /if ?>
 </span></div>
 <dl class="facts">
-  <dt><?cs var:Lang.fields.address ?></dt><dd><?cs alt:Site.address ?>—<?cs /alt ?></dd>
+  <dt><?cs var:Lang.fields.address ?></dt><dd><?cs if:Site.address ?><?cs var:Site.address ?><?cs else ?>—<?cs /if ?></dd>
   <dt><?cs var:Lang.fields.time_zone ?></dt><dd><?cs var:Site.time_zone ?></dd>
   <dt><?cs var:Lang.fields.currency ?></dt><dd><?cs var:Site.currency ?></dd>
   <dt><?cs var:Lang.fields.languages ?></dt><dd><?cs var:Site.languages ?></dd>

@@ -28,7 +28,7 @@
   </div>
 </header>
 <main>
-<?cs if:Done ?><p class="flash ok" role="status"><?cs alt:Lang.done[Done] ?><?cs var:Lang.done.saved ?><?cs /alt ?></p><?cs /if ?>
+<?cs if:Done ?><p class="flash ok" role="status"><?cs if:Lang.done[Done] ?><?cs var:Lang.done[Done] ?><?cs else ?><?cs var:Lang.done.saved ?><?cs /if ?></p><?cs /if ?>
 <?cs if:Form.error.message ?><p class="flash error" role="alert"><?cs if:Form.error.label ?><strong><?cs var:Form.error.label ?>:</strong> <?cs /if ?><?cs var:Form.error.message ?></p><?cs /if ?>
 <?cs call:page_body() ?>
 </main>

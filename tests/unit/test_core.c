@@ -275,7 +275,7 @@ static void test_render_escapes(void **state)
     fclose(f);
     snprintf(path, sizeof path, "%s/t.cs", dir);
     f = fopen(path, "w");
-    fputs("[<?cs var:Lang.greet ?>][<?cs var:X ?>][<?cs var:url_escape(X) ?>]", f);
+    fputs("[<?cs var:Lang.greet ?>][<?cs var:X ?>][<?cs var:url_escape(X) ?>][<?cs alt:X ?><?cs /alt ?>]", f);
     fclose(f);
     char err[256];
     render_t *r = render_new(dir, "en", "en", err, sizeof err);
@@ -284,13 +284,15 @@ static void test_render_escapes(void **state)
     char *out;
     size_t len;
     assert_int_equal(render_string(r, "t.cs", &out, &len), 0);
+    /* The last part shows why templates never use alt: ClearSilver does
+     * not apply the escape mode to it (test_templates_avoid_alt). */
     assert_string_equal(out, "[Hello][&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;&quot;]"
-                             "[%3Cscript%3Ealert(%27x%27)%3C%2Fscript%3E%26%22]");
+                             "[%3Cscript%3Ealert(%27x%27)%3C%2Fscript%3E%26%22][<script>alert('x')</script>&\"]");
     free(out);
     /* After a reset the request's data is gone, the language stays. */
     render_reset(r);
     assert_int_equal(render_string(r, "t.cs", &out, &len), 0);
-    assert_string_equal(out, "[Hello][][]");
+    assert_string_equal(out, "[Hello][][][]");
     free(out);
     render_free(r);
     snprintf(path, sizeof path, "rm -rf '%s'", dir);
@@ -334,6 +336,20 @@ static void test_lang_parity(void **state)
     hdf_destroy(&ru);
 }
 
+/* ClearSilver's alt: prints its value without the HTML escape mode, so
+ * no template may use it; if/else with var: does the same safely. */
+static void test_templates_avoid_alt(void **state)
+{
+    (void)state;
+    FILE *p = popen("grep -rln --include='*.cs' '<?cs *alt:' templates", "r");
+    assert_non_null(p);
+    char line[512], found[2048] = "";
+    while (fgets(line, sizeof line, p)) strncat(found, line, sizeof found - strlen(found) - 1);
+    pclose(p);
+    if (*found) fprintf(stderr, "templates using alt:\n%s", found);
+    assert_string_equal(found, "");
+}
+
 int main(void)
 {
     secret_init();
@@ -352,6 +368,7 @@ int main(void)
         cmocka_unit_test(test_fragcache),
         cmocka_unit_test(test_render_escapes),
         cmocka_unit_test(test_lang_parity),
+        cmocka_unit_test(test_templates_avoid_alt),
     };
     return cmocka_run_group_tests_name("core", tests, NULL, NULL);
 }
