@@ -1,5 +1,6 @@
 #include "inventory.h"
 #include "log.h"
+#include "utf8.h"
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,7 +69,8 @@ int inv_valid_time_zone(const char *tz)
     return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-static int text_ok(const char *s, size_t max) { return s && strlen(s) <= max; }
+/* Lengths in characters, as VARCHAR counts them; input is valid UTF-8 (web.c). */
+static int text_ok(const char *s, size_t max) { return s && utf8_chars(s) <= max; }
 static int nonblank(const char *s) { if (!s) return 0; for (; *s; s++) if (*s != ' ' && *s != '\t') return 1; return 0; }
 
 int inv_validate_site(const inv_site_t *s, const char *available, inv_error_t *err)

@@ -2,6 +2,7 @@
 #include "log.h"
 #include "db.h"
 #include "render.h"
+#include "utf8.h"
 #include <fcgiapp.h>
 #include <errno.h>
 #include <signal.h>
@@ -246,6 +247,19 @@ static int read_request(web_req_t *r, FCGX_Request *fr)
     return 0;
 }
 
+/* Every text value must be UTF-8: checked once here, so no handler and
+ * no database write ever meets a broken sequence.  File parts are bytes. */
+static int check_text(web_req_t *r)
+{
+    const kvlist_t *lists[] = { &r->query, &r->form, &r->cookies };
+    for (int i = 0; i < 3; i++)
+        for (const kv_t *kv = lists[i]->head; kv; kv = kv->next) {
+            if (!utf8_valid(kv->name, strlen(kv->name))) return web_fail(r, 400, "bad_encoding", NULL);
+            if (!kv->filename && !utf8_valid(kv->value, kv->len)) return web_fail(r, 400, "bad_encoding", NULL);
+        }
+    return 0;
+}
+
 static int dispatch(web_req_t *r)
 {
     const web_app_t *app = r->w->app;
@@ -313,6 +327,7 @@ static void handle(web_worker_t *w, FCGX_Request *fr, char **outbuf, size_t *out
     req.lang = "en";
 
     int rc = read_request(&req, fr);
+    if (rc == 0) rc = check_text(&req);
     if (rc == 0) rc = dispatch(&req);
     if (req.out_failed && rc == 0) rc = web_fail(&req, 500, "no_memory", NULL);
     if (rc >= 400) {

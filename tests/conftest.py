@@ -89,7 +89,7 @@ class Stack:
         filled with quoted params.  Returns rows as lists of strings."""
         if params:
             query = query % tuple(_quote(p) for p in params)
-        out = subprocess.run(["mariadb", f"--socket={self.var}/db/mysqld.sock", "--batch", "--skip-column-names",
+        out = subprocess.run(["mariadb", f"--socket={self.var}/db/mysqld.sock", "--default-character-set=utf8mb4", "--batch", "--skip-column-names",
                               "strongroom", "-e", query], capture_output=True, text=True)
         if out.returncode != 0:
             raise RuntimeError(out.stderr)

@@ -216,6 +216,10 @@ def test_broken_multipart_is_400(stack, login):
     assert r.status_code == 400
     r = s.post(stack.base + "/admin/sites", data=b"name=%zz", headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert r.status_code == 400
+    r = s.post(stack.base + "/admin/sites", data=b"name=%ff%fe&time_zone=UTC",
+               headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 400
+    assert "not valid UTF-8" in r.text
     assert stack.sql("SELECT COUNT(*) FROM sites")[0][0] == before
 
 

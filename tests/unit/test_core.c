@@ -19,6 +19,7 @@
 #include "inventory.h"
 #include "fragcache.h"
 #include "render.h"
+#include "utf8.h"
 
 static void test_route_match(void **state)
 {
@@ -350,6 +351,21 @@ static void test_templates_avoid_alt(void **state)
     assert_string_equal(found, "");
 }
 
+static void test_utf8(void **state)
+{
+    (void)state;
+    assert_true(utf8_valid("plain", 5));
+    assert_true(utf8_valid("ячейка 🔒", strlen("ячейка 🔒")));
+    assert_false(utf8_valid("\xff", 1));
+    assert_false(utf8_valid("\xc3", 1));                 /* truncated */
+    assert_false(utf8_valid("\xc0\xaf", 2));            /* overlong '/' */
+    assert_false(utf8_valid("\xed\xa0\x80", 3));        /* surrogate */
+    assert_false(utf8_valid("\xf4\x90\x80\x80", 4));    /* above U+10FFFF */
+    assert_true(utf8_valid("\xf4\x8f\xbf\xbf", 4));     /* U+10FFFF */
+    assert_int_equal(utf8_chars("ячейка 🔒"), 8);
+    assert_int_equal(utf8_chars(""), 0);
+}
+
 int main(void)
 {
     secret_init();
@@ -368,6 +384,7 @@ int main(void)
         cmocka_unit_test(test_fragcache),
         cmocka_unit_test(test_render_escapes),
         cmocka_unit_test(test_lang_parity),
+        cmocka_unit_test(test_utf8),
         cmocka_unit_test(test_templates_avoid_alt),
     };
     return cmocka_run_group_tests_name("core", tests, NULL, NULL);
