@@ -1,7 +1,6 @@
 /* backoffice.fcgi: the staff back office under /admin/. */
 #include "backoffice.h"
 #include "secret.h"
-#include "fragcache.h"
 #include <string.h>
 
 static const web_route_t routes[] = {
@@ -19,7 +18,7 @@ static const web_route_t routes[] = {
     { "GET",  "/admin/sites/{}/banks/new",  bo_bank_new,     0, "inventory.manage" },
     { "POST", "/admin/sites/{}/banks",      bo_bank_create,  0, "inventory.manage" },
     { "GET",  "/admin/banks/{}",            bo_bank_show,    0, "inventory.view" },
-    { "GET",  "/admin/cells/{}/edit",       bo_cell_edit,    0, "inventory.manage" },
+    { "GET",  "/admin/cells/{}",            bo_cell_edit,    0, "inventory.manage" },
     { "POST", "/admin/cells/{}/edit",       bo_cell_update,  0, "inventory.manage" },
     { "POST", "/admin/cells/{}/service",    bo_cell_service, 0, "cells.service" },
     { "GET",  "/admin/users",               bo_users,        0, "users.manage" },
@@ -119,6 +118,7 @@ int bo_logout(web_req_t *req)
 {
     audit_actor_t who = staff_actor(req);
     auth_logout(page_db(req), web_cookie(req, AUTH_SESSION_COOKIE));
+    auth_sessions_changed(staff_cache(req));
     audit_write(page_db(req), &who, "logout", "staff_user", who.id, 0, NULL);
     web_set_cookie(req, AUTH_SESSION_COOKIE, "", 0, 1);
     return web_redirect(req, "/admin/login");
@@ -162,18 +162,10 @@ int bo_dashboard(web_req_t *req)
     return page_render(req, "backoffice/dashboard.cs") ? 500 : 0;
 }
 
-static int worker_init(web_worker_t *w)
-{
-    if (page_worker_init(w) != 0) return -1;
-    /* Rendered locker grids: 8 entries, 2 MB at most per worker. */
-    w->app_data = fragcache_new(8, 2u << 20);
-    return w->app_data ? 0 : -1;
-}
-
 static const web_app_t app = {
     .name = "backoffice",
     .routes = routes,
-    .worker_init = worker_init,
+    .worker_init = staff_worker_init,
     .before = staff_before,
     .error = page_error,
 };

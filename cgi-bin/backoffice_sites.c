@@ -1,6 +1,5 @@
 /* Back office: sites, locker banks, cells and the locker grid. */
 #include "backoffice.h"
-#include "fragcache.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -340,7 +339,7 @@ int bo_cell_update(web_req_t *req)
     if (inv_validate_cell(&c, &err) == 0) {
         audit_actor_t who = staff_actor(req);
         rc = inv_cell_update(page_db(req), &who, id, &c, &err);
-        if (rc == DB_OK) return web_redirect(req, arena_printf(req->arena, "/admin/cells/%lld/edit?done=saved", (long long)id));
+        if (rc == DB_OK) return web_redirect(req, arena_printf(req->arena, "/admin/cells/%lld?done=saved", (long long)id));
         if (!err.code) return page_db_fail(req, rc);
     }
     render_t *r = page_r(req);
@@ -368,7 +367,7 @@ int bo_cell_service(web_req_t *req)
     const char *reason = bo_field(req, "reason");
     rc = inv_cell_set_service(page_db(req), &who, id, out, out ? reason : NULL, &err);
     if (rc == DB_OK)
-        return web_redirect(req, arena_printf(req->arena, "/admin/cells/%lld/edit?done=%s", (long long)id,
+        return web_redirect(req, arena_printf(req->arena, "/admin/cells/%lld?done=%s", (long long)id,
                                               out ? "out_of_service" : "in_service"));
     if (!err.code) return page_db_fail(req, rc);
     cell_choices(page_r(req));
@@ -455,7 +454,7 @@ int bo_grid(web_req_t *req)
     const char *key = arena_printf(req->arena, "grid/%lld/%s/%s/%lld/%s/%s/%s", (long long)site_id,
                                    hdf_get_value(render_hdf(r), "Site.version", "0"), req->lang,
                                    (long long)bank_id, size ? size : "", status ? status : "", feature ? feature : "");
-    fragcache_t *cache = req->w->app_data;
+    fragcache_t *cache = ((staff_worker_t *)req->w->app_data)->fragments;
     size_t len;
     const char *html = fragcache_get(cache, key, &len);
     if (!html) {

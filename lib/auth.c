@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 const char *const auth_roles[] = { "admin", "operator", "cashier", "mailroom_clerk", "auditor", NULL };
 
@@ -129,14 +130,16 @@ static int load_user(db_t *db, arena_t *a, db_res_t *r, auth_user_t **out)
     " u.id, u.username, u.display_name, u.role, u.all_sites," \
     " (SELECT GROUP_CONCAT(site_id) FROM staff_user_sites WHERE user_id = u.id)"
 
-int auth_session(db_t *db, arena_t *a, const char *token, auth_user_t **user)
+/* The session lookup proper; *valid_s receives the seconds it has left. */
+static int session_lookup(db_t *db, arena_t *a, const char *token, auth_user_t **user, long *valid_s)
 {
     if (!token || strlen(token) != AUTH_TOKEN_LEN - 1) return AUTH_BAD_CREDENTIALS;
     char h[SECRET_HASH_HEX];
     secret_token_hash_hex(h, token);
     db_res_t *r;
     int rc = db_query(db, a, &r,
-        "SELECT s.id," USER_COLUMNS ", s.last_seen_at < UTC_TIMESTAMP(6) - INTERVAL 1 MINUTE"
+        "SELECT s.id," USER_COLUMNS ", s.last_seen_at < UTC_TIMESTAMP(6) - INTERVAL 1 MINUTE,"
+        " TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP(6), s.expires_at)"
         " FROM sessions s JOIN staff_users u ON u.id = s.user_id"
         " WHERE s.token_hash = ? AND s.expires_at > UTC_TIMESTAMP(6) AND u.active = 1",
         "s", h);
@@ -146,6 +149,123 @@ int auth_session(db_t *db, arena_t *a, const char *token, auth_user_t **user)
     /* last_seen is for the operator's eyes; once a minute is enough. */
     if (db_cell_int(r, 0, 7))
         db_exec(db, "UPDATE sessions SET last_seen_at = UTC_TIMESTAMP(6) WHERE id = ?", "i", (*user)->session_id);
+    if (valid_s) *valid_s = (long)db_cell_int(r, 0, 8);
+    return AUTH_OK;
+}
+
+int auth_session(db_t *db, arena_t *a, const char *token, auth_user_t **user)
+{
+    return session_lookup(db, a, token, user, NULL);
+}
+
+/* ---------- the per-worker session cache ---------- */
+
+struct cached_session {
+    char token_hash[SECRET_HASH_HEX];
+    int64_t until_ms;
+    auth_user_t user;                /* strings and sites point into the entry's own block */
+    char *block;
+};
+
+struct auth_cache {
+    struct cached_session *e;
+    int n, next;
+    int ttl_ms;
+    uint64_t *generation, seen;
+};
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+auth_cache_t *auth_cache_new(int entries, int ttl_ms, uint64_t *generation)
+{
+    auth_cache_t *c = calloc(1, sizeof *c);
+    if (!c) return NULL;
+    c->e = calloc((size_t)entries, sizeof *c->e);
+    if (!c->e) { free(c); return NULL; }
+    c->n = entries;
+    c->ttl_ms = ttl_ms;
+    c->generation = generation;
+    c->seen = generation ? __atomic_load_n(generation, __ATOMIC_ACQUIRE) : 0;
+    return c;
+}
+
+static void cache_clear(auth_cache_t *c)
+{
+    for (int i = 0; i < c->n; i++) {
+        free(c->e[i].block);
+        memset(&c->e[i], 0, sizeof c->e[i]);
+    }
+}
+
+void auth_cache_free(auth_cache_t *c)
+{
+    if (!c) return;
+    cache_clear(c);
+    free(c->e);
+    free(c);
+}
+
+void auth_sessions_changed(auth_cache_t *c)
+{
+    if (!c) return;
+    cache_clear(c);
+    if (c->generation) c->seen = __atomic_add_fetch(c->generation, 1, __ATOMIC_ACQ_REL);
+}
+
+/* Copies a user into one malloc'd block owned by the cache entry. */
+static int cache_store(struct cached_session *e, const auth_user_t *u)
+{
+    size_t lu = strlen(u->username) + 1, ld = strlen(u->display_name ? u->display_name : "") + 1,
+           lr = strlen(u->role) + 1, ls = sizeof(int64_t) * (size_t)u->nsites;
+    char *b = malloc(ls + lu + ld + lr);
+    if (!b) return -1;
+    free(e->block);
+    e->block = b;
+    e->user = *u;
+    if (ls) { memcpy(b, u->sites, ls); e->user.sites = (const int64_t *)b; }
+    char *p = b + ls;
+    e->user.username = memcpy(p, u->username, lu); p += lu;
+    e->user.display_name = memcpy(p, u->display_name ? u->display_name : "", ld); p += ld;
+    e->user.role = memcpy(p, u->role, lr);
+    return 0;
+}
+
+int auth_session_cached(auth_cache_t *c, db_t *db, arena_t *a, const char *token, auth_user_t **user)
+{
+    if (!c) return auth_session(db, a, token, user);
+    if (!token || strlen(token) != AUTH_TOKEN_LEN - 1) return AUTH_BAD_CREDENTIALS;
+    if (c->generation) {
+        uint64_t g = __atomic_load_n(c->generation, __ATOMIC_ACQUIRE);
+        if (g != c->seen) { cache_clear(c); c->seen = g; }
+    }
+    char h[SECRET_HASH_HEX];
+    secret_token_hash_hex(h, token);
+    int64_t now = now_ms();
+    for (int i = 0; i < c->n; i++) {
+        struct cached_session *e = &c->e[i];
+        if (e->block && e->until_ms > now && !strcmp(e->token_hash, h)) {
+            auth_user_t *u = arena_alloc(a, sizeof *u);
+            if (!u) return AUTH_DB_ERROR;
+            *u = e->user;
+            *user = u;
+            return AUTH_OK;
+        }
+    }
+    long valid_s = 0;
+    int rc = session_lookup(db, a, token, user, &valid_s);
+    if (rc != AUTH_OK) return rc;
+    struct cached_session *e = &c->e[c->next];
+    c->next = (c->next + 1) % c->n;
+    int64_t ttl = valid_s * 1000 < c->ttl_ms ? valid_s * 1000 : c->ttl_ms;
+    if (ttl > 0 && cache_store(e, *user) == 0) {
+        memcpy(e->token_hash, h, sizeof h);
+        e->until_ms = now + ttl;
+    }
     return AUTH_OK;
 }
 

@@ -55,6 +55,20 @@ int  auth_login(db_t *db, arena_t *a, const auth_policy_t *p, const char *userna
 int  auth_session(db_t *db, arena_t *a, const char *token, auth_user_t **user);
 int  auth_logout(db_t *db, const char *token);
 
+/* A worker's cache of resolved sessions, so a busy page does not ask the
+ * database who the user is on every request.  An entry lives at most
+ * ttl_ms and never past the session's expiry.  *generation is shared by
+ * all workers of the program: auth_sessions_changed() bumps it whenever a
+ * session ends or a user's role, sites or password change, and every
+ * worker then drops its whole cache before the next request.  Changes
+ * made outside the program (strongroomctl) take effect within ttl_ms. */
+typedef struct auth_cache auth_cache_t;
+auth_cache_t *auth_cache_new(int entries, int ttl_ms, uint64_t *generation);
+void auth_cache_free(auth_cache_t *c);
+/* auth_session() through the cache (c may be NULL: no caching). */
+int  auth_session_cached(auth_cache_t *c, db_t *db, arena_t *a, const char *token, auth_user_t **user);
+void auth_sessions_changed(auth_cache_t *c);
+
 /* The CSRF token for a session (or pre-session) token: a keyed hash, so
  * nothing needs storing and it cannot be forged without the cookie. */
 void auth_csrf_for(const char *session_token, char out[AUTH_TOKEN_LEN]);

@@ -6,6 +6,17 @@
 #include "web.h"
 #include "auth.h"
 #include "audit.h"
+#include "fragcache.h"
+
+/* Per-worker state of a staff program: its session cache and its cache
+ * of rendered fragments.  staff_worker_init is a web_app_t worker_init. */
+typedef struct staff_worker {
+    auth_cache_t *sessions;
+    fragcache_t *fragments;
+} staff_worker_t;
+
+int  staff_worker_init(web_worker_t *w);
+auth_cache_t *staff_cache(const web_req_t *req);
 
 /* A web_app_t before hook: anonymous users of a non-public page go to
  * /admin/login?next=<page>. */

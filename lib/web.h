@@ -52,8 +52,16 @@ typedef struct web_app {
 struct db;
 struct render;
 
+/* A little memory shared by all workers of one program (set up by the
+ * master before it forks): counters that tell every worker at once that
+ * something it caches has changed. */
+typedef struct web_shared {
+    uint64_t auth_generation;     /* bumped whenever sessions end; see auth.h */
+} web_shared_t;
+
 struct web_worker {
     const web_app_t *app;
+    web_shared_t *shared;
     config_t *cfg;
     struct db *db;
     struct render *render;

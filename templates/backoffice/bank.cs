@@ -12,7 +12,7 @@
 <td><?cs var:c.width ?>×<?cs var:c.height ?>×<?cs var:c.depth ?> mm</td>
 <td><?cs if:c.features ?><?cs var:c.features ?><?cs /if ?></td>
 <td><span class="badge st-<?cs var:c.status ?>"><?cs var:Lang.status[c.status] ?></span><?cs if:c.reason ?> <small><?cs var:c.reason ?></small><?cs /if ?></td>
-<td><?cs if:Can.inventory_manage ?><a href="/admin/cells/<?cs var:c.id ?>/edit"><?cs var:Lang.common.edit ?></a><?cs /if ?></td>
+<td><?cs if:Can.inventory_manage ?><a href="/admin/cells/<?cs var:c.id ?>"><?cs var:Lang.common.edit ?></a><?cs /if ?></td>
 </tr><?cs /each ?>
 </tbody></table>
 <?cs /def ?>

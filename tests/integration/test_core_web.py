@@ -143,7 +143,7 @@ def test_roles_are_enforced(stack, login):
     page = cashier.get(f"{stack.base}/admin/sites/{site}/grid")
     csrf = csrf_of(page.text)
     assert cashier.get(stack.base + "/admin/sites/new").status_code == 403
-    assert cashier.get(f"{stack.base}/admin/cells/{cell}/edit").status_code == 403
+    assert cashier.get(f"{stack.base}/admin/cells/{cell}").status_code == 403
     r = cashier.post(f"{stack.base}/admin/cells/{cell}/service", data={"_csrf": csrf, "action": "out", "reason": "x"})
     assert r.status_code == 403
     assert stack.sql("SELECT status FROM cells WHERE id = %s", cell)[0][0] == "free"
@@ -152,7 +152,7 @@ def test_roles_are_enforced(stack, login):
     # An operator may take a cell out of service, with a reason, and it is audited.
     name = "op" + uuid.uuid4().hex[:6]
     op = login(name, make_user(stack, name, "operator"))
-    page = op.get(f"{stack.base}/admin/cells/{cell}/edit")
+    page = op.get(f"{stack.base}/admin/cells/{cell}")
     assert page.status_code == 200
     r = op.post(f"{stack.base}/admin/cells/{cell}/service", data={"_csrf": csrf_of(page.text), "action": "out", "reason": ""})
     assert r.status_code == 422
@@ -174,7 +174,7 @@ def test_other_sites_objects_are_refused(stack, login):
     user = login(name, make_user(stack, name, "operator", sites=str(site_a)))
     assert user.get(f"{stack.base}/admin/sites/{site_a}").status_code == 200
     for path in (f"/admin/sites/{site_b}", f"/admin/sites/{site_b}/grid", f"/admin/banks/{bank_b}",
-                 f"/admin/cells/{cell_b}/edit", f"/admin/sites/{site_b}/banks/new"):
+                 f"/admin/cells/{cell_b}", f"/admin/sites/{site_b}/banks/new"):
         r = user.get(stack.base + path)
         assert r.status_code == 404, path
     page = user.get(f"{stack.base}/admin/sites/{site_a}")
@@ -239,12 +239,12 @@ def test_hostile_input_in_inventory_forms(stack, login):
                         "WHERE b.site_id = %s ORDER BY c.number LIMIT 1", site)[0]
         assert row[0] == bank_name and row[1] == p and row[2].startswith(p[:16])
         cell = stack.sql("SELECT c.id FROM cells c JOIN banks b ON b.id = c.bank_id WHERE b.site_id = %s LIMIT 1", site)[0][0]
-        page = s.get(f"{stack.base}/admin/cells/{cell}/edit")
+        page = s.get(f"{stack.base}/admin/cells/{cell}")
         r = s.post(f"{stack.base}/admin/cells/{cell}/service", data={"_csrf": csrf_of(page.text), "action": "out", "reason": p},
                    allow_redirects=False)
         assert r.status_code == 303
         assert stack.sql("SELECT service_reason FROM cells WHERE id = %s", cell)[0][0] == p
-        for path in (f"/admin/sites/{site}", f"/admin/sites/{site}/grid", "/admin/sites", f"/admin/cells/{cell}/edit"):
+        for path in (f"/admin/sites/{site}", f"/admin/sites/{site}/grid", "/admin/sites", f"/admin/cells/{cell}"):
             html = s.get(stack.base + path).text
             assert "<script>alert(1)</script>" not in html, path
             assert "\" onmouseover=\"alert(1)" not in html, path
@@ -286,15 +286,15 @@ def test_bank_of_24_cells_and_grid_filters(stack, login):
                      "WHERE site_id = %s GROUP BY size_class ORDER BY size_class", site)
     assert rows == [["S", "12", "0"], ["M", "8", "8"], ["L", "4", "0"]]   # ENUM order
     grid = s.get(f"{stack.base}/admin/sites/{site}/grid").text
-    assert grid.count('class="cell ') == 24
-    assert s.get(f"{stack.base}/admin/sites/{site}/grid?size=M").text.count('class="cell ') == 8
-    assert s.get(f"{stack.base}/admin/sites/{site}/grid?feature=charging").text.count('class="cell ') == 8
+    assert grid.count('<a class="st-') == 24
+    assert s.get(f"{stack.base}/admin/sites/{site}/grid?size=M").text.count('<a class="st-') == 8
+    assert s.get(f"{stack.base}/admin/sites/{site}/grid?feature=charging").text.count('<a class="st-') == 8
     # The cached grid follows a change at once.
     cell = stack.sql("SELECT id FROM cells WHERE site_id = %s AND size_class = 'L' LIMIT 1", site)[0][0]
-    page = s.get(f"{stack.base}/admin/cells/{cell}/edit")
+    page = s.get(f"{stack.base}/admin/cells/{cell}")
     s.post(f"{stack.base}/admin/cells/{cell}/service", data={"_csrf": csrf_of(page.text), "action": "out", "reason": "test"})
     grid = s.get(f"{stack.base}/admin/sites/{site}/grid?status=out_of_service").text
-    assert grid.count('class="cell ') == 1
+    assert grid.count('<a class="st-') == 1
     # Unknown filter values are ignored, not an error.
     assert s.get(f"{stack.base}/admin/sites/{site}/grid?size=HUGE&status=x&feature=a,b&bank=-3").status_code == 200
 
