@@ -98,6 +98,7 @@ struct web_req {
     /* for the error page */
     const char *error_code;        /* stable machine code, e.g. "not_found" */
     const char *error_detail;      /* human text, already translated */
+    const char *error_field;       /* the input field at fault, if any */
 
     /* filled by the program's before hook */
     void *user;                    /* struct auth_user * for staff, api key for API */
