@@ -1,6 +1,7 @@
 /* backoffice.fcgi: the staff back office under /admin/. */
 #include "backoffice.h"
 #include "secret.h"
+#include "staffadmin.h"
 #include <string.h>
 
 static const web_route_t routes[] = {
@@ -73,6 +74,23 @@ int bo_load_site_choices(web_req_t *req)
         render_set(page_r(req), db_cell(res, i, 1), "Choices.sites.%d.name", i);
     }
     return DB_OK;
+}
+
+int bo_form_sites(web_req_t *req, int64_t **ids, int *n)
+{
+    const char **vals = arena_alloc(req->arena, sizeof *vals * (req->form.count + 1));
+    if (!vals) return -1;
+    int k = 0;
+    for (const kv_t *kv = req->form.head; kv; kv = kv->next)
+        if (!strcmp(kv->name, "sites")) vals[k++] = kv->value;
+    return staffadmin_parse_sites(req->arena, vals, k, ids, n);
+}
+
+const char *bo_ids_csv(arena_t *a, const int64_t *ids, int n)
+{
+    const char *out = "";
+    for (int i = 0; out && i < n; i++) out = arena_printf(a, "%s%s%lld", out, i ? "," : "", (long long)ids[i]);
+    return out;
 }
 
 /* ---------- log-in ---------- */

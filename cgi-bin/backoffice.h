@@ -51,5 +51,10 @@ int  bo_form_error(web_req_t *req, const inv_error_t *err);
 const char *bo_field(web_req_t *req, const char *name);
 /* The sites the user may see, as Sites.N.{id,name} (for pickers). */
 int  bo_load_site_choices(web_req_t *req);
+/* The site ids ticked in the form's "sites" checkboxes; -1 when a value
+ * is not a site id. */
+int  bo_form_sites(web_req_t *req, int64_t **ids, int *n);
+/* "1,5,9": ids as the checked_in() template macro takes them. */
+const char *bo_ids_csv(arena_t *a, const int64_t *ids, int n);
 
 #endif

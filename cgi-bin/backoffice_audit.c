@@ -95,10 +95,9 @@ static int read_filter(web_req_t *req, audit_filter_t *f, inv_error_t *err)
 static void filter_to_form(render_t *r, web_req_t *req)
 {
     static const char *const names[] = { "actor", "action", "object_type", "object_id", "site", "from", "to", NULL };
-    for (int i = 0; names[i]; i++) {
-        const char *v = query_value(req, names[i]);
-        if (v) render_set(r, v, "Filter.%s", names[i]);
-    }
+    /* Every key is set, empty when absent: url_escape in the template
+     * must never be handed a missing value. */
+    for (int i = 0; names[i]; i++) render_set(r, query_value(req, names[i]), "Filter.%s", names[i]);
 }
 
 /* ---------- the query ---------- */
@@ -128,7 +127,7 @@ static int audit_query(web_req_t *req, arena_t *a, const audit_filter_t *f, int6
         f->from ? " AND a.at >= ?" : " AND ? IS NULL",
         f->to ? " AND a.at < DATE_ADD(?, INTERVAL 1 DAY)" : " AND ? IS NULL");
     if (!sql) return DB_ERR;
-    return db_query(page_db(req), a, res, sql, "IissssiissiII", u->all_sites, u->id, f->actor, f->action_like,
+    return db_query(page_db(req), a, res, sql, "IisssiissiII", u->all_sites, u->id, f->actor, f->action_like,
                     f->object_type, f->object_id, f->site_id, f->from, f->to, before, limit, offset);
 }
 

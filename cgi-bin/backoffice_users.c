@@ -33,13 +33,6 @@ int bo_users(web_req_t *req)
 
 /* ---------- the form ---------- */
 
-static const char *ids_csv(arena_t *a, const int64_t *ids, int n)
-{
-    const char *out = "";
-    for (int i = 0; i < n; i++) out = arena_printf(a, "%s%s%lld", out, i ? "," : "", (long long)ids[i]);
-    return out;
-}
-
 /* Renders user_form.cs for u; the password is never put back. */
 static int form_page(web_req_t *req, const staffadmin_user_t *u)
 {
@@ -50,7 +43,7 @@ static int form_page(web_req_t *req, const staffadmin_user_t *u)
     render_set(r, u->role, "Staff.role");
     render_set_int(r, u->all_sites, "Staff.all_sites");
     render_set_int(r, u->active, "Staff.active");
-    render_set(r, ids_csv(req->arena, u->sites, u->nsites), "Staff.sites");
+    render_set(r, bo_ids_csv(req->arena, u->sites, u->nsites), "Staff.sites");
     for (int i = 0; auth_roles[i]; i++) render_set(r, auth_roles[i], "Roles.%d", i);
     render_set(r, u->id ? "edit" : "new", "Form.mode");
     int rc = bo_load_site_choices(req);
@@ -70,12 +63,8 @@ static int user_from_form(web_req_t *req, int64_t id, staffadmin_user_t *u, inv_
     u->password = web_form(req, "password");
     u->all_sites = !strcmp(bo_field(req, "all_sites"), "1");
     u->active = !strcmp(bo_field(req, "active"), "1");
-    const char **vals = arena_alloc(req->arena, sizeof *vals * (req->form.count + 1));
-    int n = 0;
-    for (const kv_t *kv = req->form.head; vals && kv; kv = kv->next)
-        if (!strcmp(kv->name, "sites")) vals[n++] = kv->value;
     int64_t *sites;
-    if (!vals || staffadmin_parse_sites(req->arena, vals, n, &sites, &u->nsites) != 0) {
+    if (bo_form_sites(req, &sites, &u->nsites) != 0) {
         err->field = "sites";
         err->code = "invalid";
         return -1;
@@ -103,7 +92,11 @@ static int user_save(web_req_t *req, int64_t id)
         int64_t new_id = id;
         int rc = id ? staffadmin_update(page_db(req), req->arena, &who, me, &u, new_hash, &err)
                     : staffadmin_create(page_db(req), &who, &u, new_hash, &new_id, &err);
-        if (rc == DB_OK) return web_redirect(req, id ? "/admin/users?done=saved" : "/admin/users?done=created");
+        if (rc == DB_OK) {
+            /* Cached sessions may carry the old role, sites or password. */
+            if (id) auth_sessions_changed(staff_cache(req));
+            return web_redirect(req, id ? "/admin/users?done=saved" : "/admin/users?done=created");
+        }
         if (!err.code) return page_db_fail(req, rc);
         /* Gone, or moved out of reach, since the form was loaded. */
         if (!strcmp(err.field, "id")) return web_fail(req, 404, "not_found", NULL);

@@ -2,6 +2,7 @@
 #include "secret.h"
 #include "utf8.h"
 #include <jansson.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,16 +18,23 @@ int apikey_validate(const apikey_spec_t *s, inv_error_t *err)
     return 0;
 }
 
+static int seen_before(const int64_t *ids, int i)
+{
+    for (int j = 0; j < i; j++) if (ids[j] == ids[i]) return 1;
+    return 0;
+}
+
 int apikey_create(db_t *db, const audit_actor_t *who, int64_t created_by, const apikey_spec_t *spec,
                   char key[APIKEY_LEN], int64_t *id)
 {
-    char token[44];
+    char token[APIKEY_CHARS - 3 + 1];
     secret_token(token, sizeof token, 32);
     snprintf(key, APIKEY_LEN, "sr_%s", token);
     char hash[SECRET_HASH_HEX];
     secret_token_hash_hex(hash, key);
     char prefix[9];
     snprintf(prefix, sizeof prefix, "%.8s", key);
+    sodium_memzero(token, sizeof token);     /* key is the one copy the caller shows */
 
     int rc = db_begin(db);
     if (rc) return rc;
@@ -37,11 +45,13 @@ int apikey_create(db_t *db, const audit_actor_t *who, int64_t created_by, const 
     if (n < 0) { db_rollback(db); return (int)n; }
     *id = db_last_id(db);
     for (int i = 0; !spec->all_sites && i < spec->nsites; i++) {
+        if (seen_before(spec->sites, i)) continue;    /* a repeated id would break the primary key */
         n = db_exec(db, "INSERT INTO api_key_sites (key_id, site_id) VALUES (?, ?)", "ii", *id, spec->sites[i]);
         if (n < 0) { db_rollback(db); return (int)n; }
     }
     json_t *sites = json_array();
-    for (int i = 0; !spec->all_sites && i < spec->nsites; i++) json_array_append_new(sites, json_integer(spec->sites[i]));
+    for (int i = 0; !spec->all_sites && i < spec->nsites; i++)
+        if (!seen_before(spec->sites, i)) json_array_append_new(sites, json_integer(spec->sites[i]));
     json_t *j = json_pack("{s:s, s:s, s:b, s:b, s:o}", "name", spec->name, "prefix", prefix,
                           "all_sites", spec->all_sites, "can_write", spec->can_write, "sites", sites);
     char *detail = j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
@@ -69,15 +79,15 @@ int apikey_resolve(db_t *db, arena_t *a, const char *auth, apikey_t **out)
     if (!auth || strncasecmp(auth, "Bearer ", 7) != 0) return APIKEY_UNAUTHORIZED;
     const char *key = auth + 7;
     while (*key == ' ') key++;
-    if (strlen(key) != 46 || strncmp(key, "sr_", 3) != 0) return APIKEY_UNAUTHORIZED;
+    /* Only a well-formed key is worth a database round trip. */
+    if (strlen(key) != APIKEY_CHARS || strncmp(key, "sr_", 3) != 0) return APIKEY_UNAUTHORIZED;
     char hash[SECRET_HASH_HEX];
     secret_token_hash_hex(hash, key);
     db_res_t *r;
     int rc = db_query(db, a, &r,
-        "SELECT k.id, k.name, k.all_sites, k.can_write,"
-        " (SELECT GROUP_CONCAT(site_id) FROM api_key_sites WHERE key_id = k.id),"
-        " k.last_used_at IS NULL OR k.last_used_at < UTC_TIMESTAMP(6) - INTERVAL 1 MINUTE"
-        " FROM api_keys k WHERE k.key_hash = ? AND k.revoked_at IS NULL", "s", hash);
+        "SELECT id, name, all_sites, can_write,"
+        " last_used_at IS NULL OR last_used_at < UTC_TIMESTAMP(6) - INTERVAL 1 MINUTE"
+        " FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL", "s", hash);
     if (rc) return APIKEY_DB_ERROR;
     if (r->nrows != 1) return APIKEY_UNAUTHORIZED;
     apikey_t *k = arena_alloc(a, sizeof *k);
@@ -86,19 +96,22 @@ int apikey_resolve(db_t *db, arena_t *a, const char *auth, apikey_t **out)
     k->name = db_cell(r, 0, 1);
     k->all_sites = (int)db_cell_int(r, 0, 2);
     k->can_write = (int)db_cell_int(r, 0, 3);
-    const char *list = db_cell(r, 0, 4);
-    if (list && *list) {
-        int cap = 1;
-        for (const char *p = list; *p; p++) cap += *p == ',';
-        int64_t *ids = arena_alloc(a, sizeof(int64_t) * (size_t)cap);
+    int stale = (int)db_cell_int(r, 0, 4);
+    if (!k->all_sites) {
+        /* Rows, not GROUP_CONCAT: that one is cut at group_concat_max_len
+         * and a long list would quietly lose sites. */
+        db_res_t *s;
+        if (db_query(db, a, &s, "SELECT site_id FROM api_key_sites WHERE key_id = ?", "i", k->id) != DB_OK)
+            return APIKEY_DB_ERROR;
+        int64_t *ids = arena_alloc(a, sizeof(int64_t) * (size_t)(s->nrows + 1));
         if (!ids) return APIKEY_DB_ERROR;
-        for (const char *p = list; p && k->nsites < cap; p = strchr(p, ','), p = p ? p + 1 : NULL)
-            ids[k->nsites++] = strtoll(p, NULL, 10);
+        for (int i = 0; i < s->nrows; i++) ids[i] = db_cell_int(s, i, 0);
         k->sites = ids;
+        k->nsites = s->nrows;
     }
-    /* Last use is for the operator's eyes; once a minute is enough. */
-    if (db_cell_int(r, 0, 5))
-        db_exec(db, "UPDATE api_keys SET last_used_at = UTC_TIMESTAMP(6) WHERE id = ?", "i", k->id);
+    /* Last use is for the operator's eyes; once a minute is enough, and a
+     * failed write of it must not refuse an otherwise good request. */
+    if (stale) db_exec(db, "UPDATE api_keys SET last_used_at = UTC_TIMESTAMP(6) WHERE id = ?", "i", k->id);
     *out = k;
     return APIKEY_OK;
 }

@@ -18,6 +18,7 @@ struct arena {
 
 static struct chunk *chunk_new(size_t size)
 {
+    if (size > SIZE_MAX - sizeof(struct chunk)) return NULL;   /* header + size would wrap */
     struct chunk *c = malloc(sizeof *c + size);
     if (!c) return NULL;
     c->next = NULL;

@@ -1,46 +1,78 @@
 #include "json.h"
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
-int json_send(web_req_t *r, int status, json_t *j)
+/* A response has one Content-Type: an error rendered after a handler had
+ * already started a document must not leave the old one in front. */
+static void drop_content_type(web_req_t *r)
+{
+    for (web_header_t **h = &r->headers; *h;) {
+        if (!strcasecmp((*h)->name, "Content-Type")) *h = (*h)->next;
+        else h = &(*h)->next;
+    }
+}
+
+static int send_as(web_req_t *r, int status, const char *ctype, json_t *j)
 {
     char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
     json_decref(j);
-    if (!s) return web_fail(r, 500, "internal", NULL);
+    if (!s) return 500;
+    web_reset_body(r);
     web_set_status(r, status);
-    web_add_header(r, "Content-Type", status >= 400 ? "application/problem+json" : "application/json");
+    drop_content_type(r);
+    web_add_header(r, "Content-Type", ctype);
     web_puts(r, s);
     free(s);
     return 0;
 }
 
-static const char *default_title(int status)
+int json_send(web_req_t *r, int status, json_t *j)
 {
-    return web_status_text(status);
+    if (send_as(r, status, "application/json", j) == 0) return 0;
+    return web_fail(r, 500, "internal", NULL);
 }
 
-json_t *json_problem_new(int status, const char *code, const char *title, const char *detail, const char *field)
+json_t *json_problem_new(int status, const char *code, const char *detail)
 {
+    if (!code) code = "internal";
     char type[128];
-    snprintf(type, sizeof type, "urn:strongroom:problem:%s", code ? code : "error");
-    json_t *j = json_pack("{s:s, s:s, s:i, s:s}", "type", type, "title", title ? title : default_title(status),
-                          "status", status, "code", code ? code : "error");
-    if (j && detail) json_object_set_new(j, "detail", json_string(detail));
-    if (j && field) json_object_set_new(j, "field", json_string(field));
-    return j;
+    snprintf(type, sizeof type, JSON_PROBLEM_TYPE_PREFIX "%s", code);
+    json_t *p = json_pack("{s:s, s:s, s:i, s:s}", "type", type, "title", web_status_text(status),
+                          "status", status, "code", code);
+    if (p && detail) json_object_set_new(p, "detail", json_string(detail));
+    return p;
 }
 
-void json_send_problem(web_req_t *r, int status, const char *code, const char *detail, const char *field)
+json_t *json_problem_at(json_t *p, const char *field, const char *reason)
 {
-    web_reset_body(r);
-    json_send(r, status, json_problem_new(status, code, NULL, detail, field));
+    if (p && field) json_object_set_new(p, "field", json_string(field));
+    if (p && reason) json_object_set_new(p, "reason", json_string(reason));
+    return p;
 }
+
+void json_send_problem(web_req_t *r, json_t *p)
+{
+    int status = (int)json_integer_value(json_object_get(p, "status"));
+    if (status < 400) status = 500;
+    if (send_as(r, status, "application/problem+json", p) != 0) {
+        /* Out of memory for even the problem: a fixed document still says what happened. */
+        web_reset_body(r);
+        web_set_status(r, 500);
+        drop_content_type(r);
+        web_add_header(r, "Content-Type", "application/problem+json");
+        web_puts(r, "{\"type\":\"" JSON_PROBLEM_TYPE_PREFIX "internal\",\"title\":\"Internal Server Error\","
+                    "\"status\":500,\"code\":\"internal\"}");
+    }
+}
+
+/* ---------- rows ---------- */
 
 static json_t *list_of(const char *csv)
 {
     json_t *a = json_array();
-    const char *p = csv;
-    while (p && *p) {
+    for (const char *p = csv; p && *p;) {
         const char *e = strchr(p, ',');
         size_t n = e ? (size_t)(e - p) : strlen(p);
         if (n) json_array_append_new(a, json_stringn(p, n));
@@ -51,7 +83,6 @@ static json_t *list_of(const char *csv)
 
 static json_t *time_of(const char *t)
 {
-    /* "YYYY-MM-DD HH:MM:SS[.ffffff]" (UTC) -> "YYYY-MM-DDTHH:MM:SSZ" */
     char buf[32];
     if (strlen(t) < 19) return json_string(t);
     memcpy(buf, t, 19);
@@ -86,4 +117,86 @@ json_t *json_rows(const db_res_t *res, const char *types)
     json_t *a = json_array();
     for (int i = 0; i < res->nrows; i++) json_array_append_new(a, json_row(res, i, types));
     return a;
+}
+
+/* ---------- request bodies ---------- */
+
+int json_media_type_ok(const char *ct)
+{
+    static const char want[] = "application/json";
+    if (!ct) return 0;
+    while (*ct == ' ' || *ct == '\t') ct++;
+    if (strncasecmp(ct, want, sizeof want - 1) != 0) return 0;
+    ct += sizeof want - 1;
+    /* "application/jsonp" or "application/json-seq" are other types. */
+    while (*ct == ' ' || *ct == '\t') ct++;
+    return *ct == '\0' || *ct == ';';
+}
+
+static int bad(const char **reason, const char *why)
+{
+    *reason = why;
+    return -1;
+}
+
+int json_get_string(const json_t *o, const char *name, int required, const char *def,
+                    arena_t *a, const char **out, const char **reason)
+{
+    json_t *v = json_object_get(o, name);
+    if (!v || json_is_null(v)) {
+        *out = def;
+        return required ? bad(reason, "required") : 0;
+    }
+    if (!json_is_string(v)) return bad(reason, "wrong_type");
+    /* Copied: the body is released long before the request ends. */
+    *out = arena_strndup(a, json_string_value(v), json_string_length(v));
+    return *out ? 0 : bad(reason, "no_memory");
+}
+
+int json_get_int(const json_t *o, const char *name, int def, int min, int max, int *out, const char **reason)
+{
+    json_t *v = json_object_get(o, name);
+    if (!v || json_is_null(v)) { *out = def; return 0; }
+    if (!json_is_integer(v)) return bad(reason, "wrong_type");
+    json_int_t n = json_integer_value(v);
+    if (n < min || n > max) return bad(reason, "out_of_range");
+    *out = (int)n;
+    return 0;
+}
+
+int json_get_bool(const json_t *o, const char *name, int def, int *out, const char **reason)
+{
+    json_t *v = json_object_get(o, name);
+    if (!v || json_is_null(v)) { *out = def; return 0; }
+    if (!json_is_boolean(v)) return bad(reason, "wrong_type");
+    *out = json_is_true(v);
+    return 0;
+}
+
+int json_get_csv(const json_t *o, const char *name, size_t max_items, arena_t *a,
+                 const char **out, const char **reason)
+{
+    json_t *v = json_object_get(o, name);
+    *out = "";
+    if (!v || json_is_null(v)) return 0;
+    if (!json_is_array(v)) return bad(reason, "wrong_type");
+    if (json_array_size(v) > max_items) return bad(reason, "out_of_range");
+    size_t len = 1, i;
+    json_t *item;
+    json_array_foreach(v, i, item) {
+        /* A comma inside an item would split it into two in the list form. */
+        if (!json_is_string(item) || json_string_length(item) == 0 || strchr(json_string_value(item), ','))
+            return bad(reason, "wrong_type");
+        len += json_string_length(item) + 1;
+    }
+    char *buf = arena_alloc(a, len), *p = buf;
+    if (!buf) return bad(reason, "no_memory");
+    json_array_foreach(v, i, item) {
+        if (p != buf) *p++ = ',';
+        memcpy(p, json_string_value(item), json_string_length(item));
+        p += json_string_length(item);
+    }
+    *p = '\0';
+    *out = buf;
+    return 0;
 }

@@ -25,7 +25,7 @@
 <td><small><?cs var:e.ip ?></small></td>
 <td><code><?cs var:e.action ?></code></td>
 <td><?cs var:e.object_type ?><?cs if:e.object_id ?> <?cs var:e.object_id ?><?cs /if ?></td>
-<td><?cs if:e.site_id ?><?cs alt:e.site ?><?cs var:e.site_id ?><?cs /alt ?><?cs /if ?></td>
+<td><?cs if:e.site_id ?><?cs if:e.site ?><?cs var:e.site ?><?cs else ?><?cs var:e.site_id ?><?cs /if ?><?cs /if ?></td>
 <td class="detail"><code><?cs var:e.detail ?></code></td>
 </tr><?cs /each ?>
 </tbody></table>

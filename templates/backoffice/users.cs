@@ -9,10 +9,10 @@
 <?cs each:s = Staff ?><tr<?cs if:s.active != "1" ?> class="muted"<?cs /if ?>>
 <td><?cs var:s.username ?></td>
 <td><?cs var:s.display_name ?></td>
-<td><?cs alt:Lang.roles[s.role] ?><?cs var:s.role ?><?cs /alt ?></td>
-<td><?cs if:s.all_sites == "1" ?><span class="tag"><?cs var:Lang.fields.all_sites ?></span><?cs else ?><?cs alt:s.sites ?>—<?cs /alt ?><?cs /if ?></td>
+<td><?cs if:Lang.roles[s.role] ?><?cs var:Lang.roles[s.role] ?><?cs else ?><?cs var:s.role ?><?cs /if ?></td>
+<td><?cs if:s.all_sites == "1" ?><span class="tag"><?cs var:Lang.fields.all_sites ?></span><?cs else ?><?cs if:s.sites ?><?cs var:s.sites ?><?cs else ?>—<?cs /if ?><?cs /if ?></td>
 <td><?cs call:yesno(s.active) ?></td>
-<td><?cs if:s.last_login ?><small><?cs var:s.last_login ?> UTC</small><?cs else ?><span class="muted"><?cs var:Lang.common.never ?></span><?cs /if ?></td>
+<td><?cs if:s.last_login ?><small><?cs var:string.slice(s.last_login, 0, 19) ?> UTC</small><?cs else ?><span class="muted"><?cs var:Lang.common.never ?></span><?cs /if ?></td>
 <td><a href="/admin/users/<?cs var:s.id ?>/edit"><?cs var:Lang.common.edit ?></a></td>
 </tr><?cs /each ?>
 </tbody></table>
