@@ -27,7 +27,12 @@ int staff_worker_init(web_worker_t *w)
     sw->sessions = auth_cache_new(64, (int)config_int(w->cfg, "Auth.SessionCacheMs", 5000),
                                   w->shared ? &w->shared->auth_generation : NULL);
     sw->fragments = fragcache_new(8, 2u << 20);
-    if (!sw->sessions || !sw->fragments) return -1;
+    if (!sw->sessions || !sw->fragments) {
+        auth_cache_free(sw->sessions);
+        fragcache_free(sw->fragments);
+        free(sw);
+        return -1;
+    }
     w->app_data = sw;
     return 0;
 }

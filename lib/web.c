@@ -308,7 +308,7 @@ static int write_records(FCGX_Request *fr, const char *buf, size_t len)
     struct iovec iov[MAX_IOV];
     while (len > 0) {
         int n = 0;
-        while (len > 0 && n < MAX_IOV) {
+        while (len > 0 && n + 2 <= MAX_IOV) {
             size_t chunk = len > MAX_RECORD ? MAX_RECORD : len;
             unsigned char *h = heads[n / 2];
             h[0] = 1;                                   /* FCGI_VERSION_1 */
