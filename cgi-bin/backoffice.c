@@ -32,6 +32,10 @@ static const web_route_t routes[] = {
     { "GET",  "/admin/apikeys",             bo_apikeys,      0, "apikeys.manage" },
     { "POST", "/admin/apikeys",             bo_apikey_create, 0, "apikeys.manage" },
     { "POST", "/admin/apikeys/{}/revoke",   bo_apikey_revoke, 0, "apikeys.manage" },
+    /* vault: customers, plans, contracts (backoffice_customers.c, backoffice_contracts.c) */
+    /* vault: accounts, payments, statements (backoffice_ledger.c) */
+    /* vault: tablets and enrollment review (backoffice_enroll.c) */
+    /* vault: visits (backoffice_visits.c) */
     { NULL, NULL, NULL, 0, NULL },
 };
 

@@ -43,6 +43,14 @@ int bo_apikeys(web_req_t *req);
 int bo_apikey_create(web_req_t *req);
 int bo_apikey_revoke(web_req_t *req);
 
+/* vault: customers, plans, contracts (backoffice_customers.c, backoffice_contracts.c) */
+
+/* vault: accounts, payments, statements (backoffice_ledger.c) */
+
+/* vault: tablets and enrollment review (backoffice_enroll.c) */
+
+/* vault: visits (backoffice_visits.c) */
+
 /* Shared helpers (backoffice.c) */
 /* Puts a validation failure into the dataset (Form.error.field/.message)
  * and returns 422 for the handler to re-render its form with. */

@@ -22,6 +22,18 @@ static const struct { const char *perm; const char *roles; } perm_table[] = {
     { "users.manage",     "admin" },
     { "apikeys.manage",   "admin" },
     { "audit.view",       "admin auditor" },
+    /* vault */
+    { "customers.view",   "admin operator cashier auditor" },
+    { "customers.manage", "admin operator" },
+    { "plans.manage",     "admin" },
+    { "contracts.manage", "admin operator" },
+    { "ledger.view",      "admin operator cashier auditor" },
+    { "payments.record",  "admin operator cashier" },
+    { "ledger.adjust",    "admin" },               /* credits, debits, write-offs, reversals */
+    { "tablets.manage",   "admin" },
+    { "enrollments.review", "admin operator" },
+    { "visits.view",      "admin operator auditor" },
+    { "visits.record",    "admin operator" },
 };
 
 int auth_valid_role(const char *role)
@@ -29,6 +41,11 @@ int auth_valid_role(const char *role)
     if (!role) return 0;
     for (int i = 0; auth_roles[i]; i++) if (!strcmp(auth_roles[i], role)) return 1;
     return 0;
+}
+
+const char *auth_perm_at(size_t i)
+{
+    return i < sizeof perm_table / sizeof perm_table[0] ? perm_table[i].perm : NULL;
 }
 
 int auth_role_can(const char *role, const char *perm)

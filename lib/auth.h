@@ -3,6 +3,7 @@
  * that survives restarts, roles and site scoping. */
 #ifndef SR_AUTH_H
 #define SR_AUTH_H
+#include <stddef.h>
 #include <stdint.h>
 #include "arena.h"
 #include "db.h"
@@ -44,6 +45,8 @@ void auth_policy_from_config(const config_t *cfg, auth_policy_t *p);
 int  auth_valid_role(const char *role);
 int  auth_role_can(const char *role, const char *perm);
 extern const char *const auth_roles[];   /* NULL-terminated */
+/* The i-th permission name, NULL past the last (for Can.* flags). */
+const char *auth_perm_at(size_t i);
 
 /* Checks throttling, verifies the password, opens a session.  On
  * AUTH_OK token receives the new session token for the cookie. */

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <glob.h>
 
 #define MAX_TEMPLATES 64
 #define MAX_LANGS 8
@@ -31,6 +32,24 @@ static void log_neoerr(const char *what, NEOERR *ne)
     nerr_ignore(&ne);
 }
 
+NEOERR *render_read_lang(HDF *node, const char *dir, const char *code, char *path, size_t pathlen)
+{
+    snprintf(path, pathlen, "%s/lang/%s.hdf", dir, code);
+    NEOERR *ne = hdf_read_file(node, path);
+    if (ne) return ne;
+    /* Each module may keep its strings in lang/<code>/<module>.hdf. */
+    char pattern[700];
+    snprintf(pattern, sizeof pattern, "%s/lang/%s/*.hdf", dir, code);
+    glob_t g;
+    if (glob(pattern, 0, NULL, &g) != 0) return STATUS_OK;
+    for (size_t i = 0; !ne && i < g.gl_pathc; i++) {
+        snprintf(path, pathlen, "%s", g.gl_pathv[i]);
+        ne = hdf_read_file(node, path);
+    }
+    globfree(&g);
+    return ne;
+}
+
 render_t *render_new(const char *dir, const char *languages, const char *default_lang,
                      char *err, size_t errlen)
 {
@@ -48,10 +67,9 @@ render_t *render_new(const char *dir, const char *languages, const char *default
     for (char *save = NULL, *code = strtok_r(list, ", ", &save); code; code = strtok_r(NULL, ", ", &save)) {
         if (render_has_lang(r, code) || r->nlangs >= MAX_LANGS || strlen(code) >= 8) continue;
         char path[700], node[32];
-        snprintf(path, sizeof path, "%s/lang/%s.hdf", dir, code);
         snprintf(node, sizeof node, "Langs.%s", code);
         HDF *sub;
-        if ((ne = hdf_get_node(r->hdf, node, &sub)) == STATUS_OK) ne = hdf_read_file(sub, path);
+        if ((ne = hdf_get_node(r->hdf, node, &sub)) == STATUS_OK) ne = render_read_lang(sub, dir, code, path, sizeof path);
         if (ne) {
             snprintf(err, errlen, "cannot load %s", path);
             nerr_ignore(&ne);

@@ -5,11 +5,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const nav_perms[] = {
-    "dashboard.view", "sites.view", "sites.manage", "inventory.view", "inventory.manage",
-    "cells.service", "users.manage", "apikeys.manage", "audit.view", NULL
-};
-
 const auth_user_t *staff_user(const web_req_t *req) { return req->user; }
 
 auth_cache_t *staff_cache(const web_req_t *req)
@@ -91,10 +86,11 @@ int staff_before(web_req_t *req, const web_route_t *rt)
         render_set(r, u->username, "User.username");
         render_set(r, u->display_name && *u->display_name ? u->display_name : u->username, "User.name");
         render_set(r, u->role, "User.role");
-        for (int i = 0; nav_perms[i]; i++) {
-            if (!auth_role_can(u->role, nav_perms[i])) continue;
+        const char *perm;
+        for (size_t i = 0; (perm = auth_perm_at(i)) != NULL; i++) {
+            if (!auth_role_can(u->role, perm)) continue;
             char key[64];
-            snprintf(key, sizeof key, "Can.%s", nav_perms[i]);
+            snprintf(key, sizeof key, "Can.%s", perm);
             for (char *p = key + 4; *p; p++) if (*p == '.') *p = '_';
             render_set(r, "1", "%s", key);
         }

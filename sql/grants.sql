@@ -39,3 +39,45 @@ GRANT SELECT, UPDATE ON audit_head               TO 'sr_api'@'localhost';
 GRANT SELECT ON sites TO 'sr_enroll'@'localhost';
 GRANT SELECT ON sites TO 'sr_mailroom'@'localhost';
 GRANT SELECT ON sites TO 'sr_kiosk'@'localhost';
+
+-- vault (0002_vault.sql).  Ledger journals and entries: INSERT and SELECT
+-- only, for every account; accounts may have only their cached balance and
+-- version moved.
+GRANT SELECT, INSERT, UPDATE ON customers           TO 'sr_backoffice'@'localhost';
+GRANT SELECT, INSERT ON customer_consents           TO 'sr_backoffice'@'localhost';
+GRANT UPDATE (withdrawn_at) ON customer_consents    TO 'sr_backoffice'@'localhost';
+GRANT SELECT, INSERT, UPDATE ON plans               TO 'sr_backoffice'@'localhost';
+GRANT SELECT, INSERT, UPDATE ON contracts           TO 'sr_backoffice'@'localhost';
+GRANT SELECT, INSERT ON contract_events             TO 'sr_backoffice'@'localhost';
+GRANT SELECT, INSERT ON ledger_accounts             TO 'sr_backoffice'@'localhost';
+GRANT UPDATE (balance, version) ON ledger_accounts  TO 'sr_backoffice'@'localhost';
+GRANT SELECT, INSERT ON ledger_journals             TO 'sr_backoffice'@'localhost';
+GRANT SELECT, INSERT ON ledger_entries              TO 'sr_backoffice'@'localhost';
+GRANT SELECT, INSERT, UPDATE ON doc_counters        TO 'sr_backoffice'@'localhost';
+GRANT SELECT, INSERT, UPDATE ON tablets             TO 'sr_backoffice'@'localhost';
+GRANT SELECT, UPDATE ON enrollment_requests         TO 'sr_backoffice'@'localhost';
+GRANT SELECT, INSERT, UPDATE ON visits              TO 'sr_backoffice'@'localhost';
+
+GRANT UPDATE (status, updated_at) ON cells          TO 'sr_api'@'localhost';
+GRANT SELECT, INSERT, UPDATE ON customers           TO 'sr_api'@'localhost';
+GRANT SELECT, INSERT ON customer_consents           TO 'sr_api'@'localhost';
+GRANT SELECT ON plans                               TO 'sr_api'@'localhost';
+GRANT SELECT, INSERT, UPDATE ON contracts           TO 'sr_api'@'localhost';
+GRANT SELECT, INSERT ON contract_events             TO 'sr_api'@'localhost';
+GRANT SELECT, INSERT ON ledger_accounts             TO 'sr_api'@'localhost';
+GRANT UPDATE (balance, version) ON ledger_accounts  TO 'sr_api'@'localhost';
+GRANT SELECT, INSERT ON ledger_journals             TO 'sr_api'@'localhost';
+GRANT SELECT, INSERT ON ledger_entries              TO 'sr_api'@'localhost';
+GRANT SELECT, INSERT, UPDATE ON doc_counters        TO 'sr_api'@'localhost';
+GRANT SELECT, INSERT, UPDATE ON visits              TO 'sr_api'@'localhost';
+
+-- enroll: a paired tablet inserts requests and reads plans, nothing else
+-- (it may count its own recent requests for the abuse limit).
+GRANT SELECT ON plans                               TO 'sr_enroll'@'localhost';
+GRANT SELECT ON tablets                             TO 'sr_enroll'@'localhost';
+GRANT UPDATE (pairing_code_hash, pairing_expires_at, token_hash, paired_at, last_seen_at)
+      ON tablets                                    TO 'sr_enroll'@'localhost';
+GRANT INSERT ON enrollment_requests                 TO 'sr_enroll'@'localhost';
+GRANT SELECT (id, tablet_id, submitted_at) ON enrollment_requests TO 'sr_enroll'@'localhost';
+GRANT INSERT ON audit_log                           TO 'sr_enroll'@'localhost';
+GRANT SELECT, UPDATE ON audit_head                  TO 'sr_enroll'@'localhost';

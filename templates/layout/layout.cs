@@ -14,6 +14,9 @@
   <nav class="main">
     <?cs if:Can.dashboard_view ?><a href="/admin/"><?cs var:Lang.nav.dashboard ?></a><?cs /if ?>
     <?cs if:Can.sites_view ?><a href="/admin/sites"><?cs var:Lang.nav.sites ?></a><?cs /if ?>
+    <?cs if:Can.customers_view ?><a href="/admin/customers"><?cs var:Lang.nav.customers ?></a><?cs /if ?>
+    <?cs if:Can.enrollments_review ?><a href="/admin/enrollments"><?cs var:Lang.nav.enrollments ?> <span class="badge" id="enrollment-count" data-poll="/admin/enrollments/count"><?cs if:Pending.enrollments ?><?cs var:Pending.enrollments ?><?cs /if ?></span></a><?cs /if ?>
+    <?cs if:Can.visits_view ?><a href="/admin/visits"><?cs var:Lang.nav.visits ?></a><?cs /if ?>
     <?cs if:Can.users_manage ?><a href="/admin/users"><?cs var:Lang.nav.users ?></a><?cs /if ?>
     <?cs if:Can.apikeys_manage ?><a href="/admin/apikeys"><?cs var:Lang.nav.apikeys ?></a><?cs /if ?>
     <?cs if:Can.audit_view ?><a href="/admin/audit"><?cs var:Lang.nav.audit ?></a><?cs /if ?>

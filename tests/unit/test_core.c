@@ -323,8 +323,9 @@ static void test_lang_parity(void **state)
     HDF *en, *ru;
     assert_null(hdf_init(&en));
     assert_null(hdf_init(&ru));
-    assert_null(hdf_read_file(en, "templates/lang/en.hdf"));
-    assert_null(hdf_read_file(ru, "templates/lang/ru.hdf"));
+    char path[700];
+    assert_null(render_read_lang(en, "templates", "en", path, sizeof path));
+    assert_null(render_read_lang(ru, "templates", "ru", path, sizeof path));
     char first[256] = "";
     int a = missing_keys(en, ru, "", first, sizeof first);
     if (a) fprintf(stderr, "ru.hdf lacks %d keys, first: %s\n", a, first);
