@@ -24,7 +24,7 @@ LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB_A   := $(BUILD)/libstrongroom.a
 PROGS   := backoffice api enroll mailroom kiosk
 FCGI    := $(PROGS:%=$(BUILD)/bin/%.fcgi)
-TOOLS   := $(BUILD)/bin/strongroomctl $(BUILD)/bin/trivial.fcgi
+TOOLS   := $(BUILD)/bin/strongroomctl $(BUILD)/bin/trivial.fcgi $(BUILD)/bin/ledger-torture
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT    := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
@@ -53,6 +53,11 @@ $(BUILD)/bin/strongroomctl: $(BUILD)/tools/strongroomctl.o $(LIB_A)
 $(BUILD)/bin/trivial.fcgi: $(BUILD)/tests/load/trivial.o
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ -lfcgi -o $@
+
+# The ledger's property test and posting benchmark (tests/load/ledger_torture.c).
+$(BUILD)/bin/ledger-torture: $(BUILD)/tests/load/ledger_torture.o $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB_A)
 	@mkdir -p $(dir $@)

@@ -8,6 +8,7 @@
  * which the web layer's error fields cannot) and return 0; what fails
  * before a handler runs (the web layer's limits, routing, the key check)
  * comes through the error hook and gets the same shape. */
+#include "api.h"
 #include "web.h"
 #include "db.h"
 #include "json.h"
@@ -155,6 +156,21 @@ static int fail_with(const char **why, const char *reason)
 /* Wide enough for any int member; the real limits are lib/inventory's. */
 #define INT_MIN_ACCEPTED (-1000000)
 #define INT_MAX_ACCEPTED 1000000
+
+/* ---------- shared with the other api_*.c (api.h) ---------- */
+
+const apikey_t *api_key(const web_req_t *r) { return key_of(r); }
+audit_actor_t api_actor(web_req_t *r) { return actor_of(r); }
+int api_problem(web_req_t *r, int status, const char *code, const char *detail) { return problem(r, status, code, detail); }
+int api_problem_at(web_req_t *r, int status, const char *code, const char *detail, const char *field, const char *reason)
+{
+    send_problem(r, status, code, detail, field, reason);
+    return 0;
+}
+int api_not_found(web_req_t *r) { return not_found(r); }
+int api_invalid(web_req_t *r, const char *field, const char *reason) { return invalid(r, field, reason); }
+int api_db_failed(web_req_t *r, int rc) { return db_failed(r, rc); }
+json_t *api_body_object(web_req_t *r) { return body_object(r); }
 
 /* ---------- public ---------- */
 
@@ -358,6 +374,20 @@ static const web_route_t routes[] = {
     { "GET",  "/api/v1/banks/{}",         bank_get,    WEB_NO_CSRF, NULL },
     { "GET",  "/api/v1/banks/{}/cells",   bank_cells,  WEB_NO_CSRF, NULL },
     { "GET",  "/api/v1/cells/{}",         cell_get,    WEB_NO_CSRF, NULL },
+    /* vault: customers, accounts, contracts, visits (api_vault.c) */
+    { "GET",  "/api/v1/customers",                api_customers_list,     WEB_NO_CSRF, NULL },
+    { "POST", "/api/v1/customers",                api_customer_create,    WEB_NO_CSRF, NULL },
+    { "GET",  "/api/v1/customers/{}",             api_customer_get,       WEB_NO_CSRF, NULL },
+    { "GET",  "/api/v1/customers/{}/balance",     api_customer_balance,   WEB_NO_CSRF, NULL },
+    { "GET",  "/api/v1/customers/{}/statement",   api_customer_statement, WEB_NO_CSRF, NULL },
+    { "GET",  "/api/v1/customers/{}/payments",    api_customer_payments,  WEB_NO_CSRF, NULL },
+    { "POST", "/api/v1/payments",                 api_payment_create,     WEB_NO_CSRF, NULL },
+    { "GET",  "/api/v1/contracts",                api_contracts_list,     WEB_NO_CSRF, NULL },
+    { "POST", "/api/v1/contracts",                api_contract_create,    WEB_NO_CSRF, NULL },
+    { "GET",  "/api/v1/contracts/{}",             api_contract_get,       WEB_NO_CSRF, NULL },
+    { "GET",  "/api/v1/visits",                   api_visits_list,        WEB_NO_CSRF, NULL },
+    { "POST", "/api/v1/visits",                   api_visit_create,       WEB_NO_CSRF, NULL },
+    { "POST", "/api/v1/visits/{}/checkout",       api_visit_checkout,     WEB_NO_CSRF, NULL },
     { NULL, NULL, NULL, 0, NULL },
 };
 

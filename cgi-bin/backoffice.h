@@ -44,12 +44,55 @@ int bo_apikey_create(web_req_t *req);
 int bo_apikey_revoke(web_req_t *req);
 
 /* vault: customers, plans, contracts (backoffice_customers.c, backoffice_contracts.c) */
+int bo_customers(web_req_t *req);
+int bo_customer_new(web_req_t *req);
+int bo_customer_create(web_req_t *req);
+int bo_customer_show(web_req_t *req);
+int bo_customer_edit(web_req_t *req);
+int bo_customer_update(web_req_t *req);
+int bo_customer_photo_upload(web_req_t *req);
+int bo_customer_photo(web_req_t *req);
+int bo_customer_consent(web_req_t *req);
+int bo_plans(web_req_t *req);
+int bo_plans_save(web_req_t *req);
+int bo_contract_new(web_req_t *req);
+int bo_contract_create(web_req_t *req);
+int bo_contract_show(web_req_t *req);
+int bo_contract_suspend(web_req_t *req);
+int bo_contract_close_form(web_req_t *req);
+int bo_contract_close(web_req_t *req);
+/* Loads a customer the user may see into Customer.* (404 otherwise). */
+int bo_load_customer(web_req_t *req, int64_t id, int64_t *site_id);
+/* A balance as prefix.kind (due, credit, zero) and prefix.amount. */
+void bo_customer_balance(render_t *r, int64_t balance, const char *currency, const char *prefix);
 
 /* vault: accounts, payments, statements (backoffice_ledger.c) */
+int bo_account(web_req_t *req);
+int bo_payment_create(web_req_t *req);
+int bo_adjustment_create(web_req_t *req);
+int bo_statement(web_req_t *req);
+int bo_statement_csv(web_req_t *req);
+int bo_journal(web_req_t *req);
+int bo_journal_reverse(web_req_t *req);
 
 /* vault: tablets and enrollment review (backoffice_enroll.c) */
+int bo_tablets(web_req_t *req);
+int bo_tablet_create(web_req_t *req);
+int bo_tablet_revoke(web_req_t *req);
+int bo_tablet_code(web_req_t *req);
+int bo_enrollments(web_req_t *req);
+int bo_enrollments_count(web_req_t *req);
+int bo_enrollment_show(web_req_t *req);
+int bo_enrollment_update(web_req_t *req);
+int bo_enrollment_approve(web_req_t *req);
+int bo_enrollment_reject(web_req_t *req);
 
 /* vault: visits (backoffice_visits.c) */
+int bo_visits(web_req_t *req);
+int bo_visits_csv(web_req_t *req);
+int bo_visit_new(web_req_t *req);
+int bo_visit_create(web_req_t *req);
+int bo_visit_checkout(web_req_t *req);
 
 /* Shared helpers (backoffice.c) */
 /* Puts a validation failure into the dataset (Form.error.field/.message)

@@ -64,4 +64,16 @@ int contract_close(db_t *db, const audit_actor_t *who, int64_t id, const char *e
 
 int64_t contract_site(db_t *db, arena_t *a, int64_t contract_id);   /* 0 when absent */
 
+/* Pure: the rent charged in advance when a contract starts on starts_on
+ * (YYYY-MM-DD): monthly = price prorated by the days from starts_on to the
+ * end of that month, inclusive (rounded half up; the full price when
+ * starting on the 1st); yearly = the full price.  Returns 0, or -1 on a
+ * bad period, date or price.  end_out (11 bytes, may be NULL) receives the
+ * last day the charge covers. */
+int contract_prorate(int64_t price, const char *period, const char *starts_on, int64_t *amount, char *end_out);
+
+/* contract_create's error when the idempotency key was already used: the
+ * contract made the first time is in *id. */
+#define CONTRACT_ALREADY_DONE "already_done"
+
 #endif

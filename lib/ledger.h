@@ -22,9 +22,12 @@
  * a retried request posts once.  Postings run inside the caller's
  * transaction when one is open (so closing a contract and its settlement
  * commit together); otherwise each opens, retries on deadlock and commits
- * its own.  Accounts are locked in id order (SELECT ... FOR UPDATE) so two
- * clerks posting to one customer serialise instead of deadlocking; the
- * cached balance and version move in the same transaction as the entries.
+ * its own.  Locks are taken in one fixed order so postings never deadlock
+ * one another: the customer's account first (SELECT ... FOR UPDATE, so two
+ * clerks posting to one customer serialise), then the rows every posting
+ * of a site shares, as late as possible: the document counter, the system
+ * accounts (in id order) and the audit head.  The cached balance and
+ * version move in the same transaction as the entries.
  * Each posting writes an audit row. */
 #ifndef SR_LEDGER_H
 #define SR_LEDGER_H
@@ -83,6 +86,12 @@ typedef struct ledger_posted {
  * and contract belong to the site. */
 int ledger_post(db_t *db, const audit_actor_t *who, const ledger_journal_t *j,
                 ledger_posted_t *out, ledger_err_t *err);
+
+/* Pure: the checks ledger_post makes before touching the database (key,
+ * kind, lines non-zero summing to zero without overflow, each account
+ * once, method, memo where a reason is needed, value_date a real date).
+ * LEDGER_OK or LEDGER_INVALID with err filled. */
+int ledger_check(const ledger_journal_t *j, ledger_err_t *err);
 
 /* The common postings, each a ledger_post with the lines of the table. */
 int ledger_payment(db_t *db, const audit_actor_t *who, int64_t site_id, int64_t customer_id,

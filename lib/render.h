@@ -14,7 +14,7 @@
 
 typedef struct render render_t;
 
-/* Reads templates/lang/<code>.hdf, then every lang/<code>/*.hdf in name
+/* Reads templates/lang/<code>.hdf, then every .hdf file in lang/<code>/ in name
  * order, into node.  path receives the file being read (for messages). */
 NEOERR *render_read_lang(HDF *node, const char *dir, const char *code, char *path, size_t pathlen);
 render_t   *render_new(const char *templates_dir, const char *languages_csv,

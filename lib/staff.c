@@ -1,6 +1,7 @@
 #include "staff.h"
 #include "page.h"
 #include "secret.h"
+#include "tablet.h"
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -52,6 +53,17 @@ int staff_is_safe_next(const char *next)
            strlen(next) < 512;
 }
 
+/* Counters the layout shows beside its nav links (Pending.*).  Only the
+ * back office's account may read them, and a failed count only hides the
+ * badge: it never costs the page. */
+static void staff_pending_badges(web_req_t *req, const auth_user_t *u)
+{
+    if (strcmp(req->w->app->name, "backoffice") != 0 || !auth_role_can(u->role, "enrollments.review")) return;
+    int64_t n = 0;
+    if (tablet_enrollments_pending(page_db(req), req->arena, u, &n) == DB_OK && n > 0)
+        render_set_int(page_r(req), n, "Pending.enrollments");
+}
+
 int staff_before(web_req_t *req, const web_route_t *rt)
 {
     page_prepare(req);
@@ -94,6 +106,7 @@ int staff_before(web_req_t *req, const web_route_t *rt)
             for (char *p = key + 4; *p; p++) if (*p == '.') *p = '_';
             render_set(r, "1", "%s", key);
         }
+        staff_pending_badges(req, u);
     }
     if (!rt) return 0;                       /* error page: context only */
 

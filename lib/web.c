@@ -27,6 +27,7 @@
 const char *web_query(const web_req_t *r, const char *name) { return kv_value(&r->query, name); }
 const char *web_form(const web_req_t *r, const char *name) { return kv_value(&r->form, name); }
 const char *web_cookie(const web_req_t *r, const char *name) { return kv_value(&r->cookies, name); }
+const char *web_env(const web_req_t *r, const char *cgi_name) { return r->env ? FCGX_GetParam(cgi_name, r->env) : NULL; }
 
 const char *web_param(const web_req_t *r, const char *name)
 {
@@ -183,6 +184,7 @@ static int form_status_to_http(int rc) { return rc == FORM_ERR_LIMIT ? 413 : rc 
 static int read_request(web_req_t *r, FCGX_Request *fr)
 {
     FCGX_ParamArray env = fr->envp;
+    r->env = env;
     r->method = FCGX_GetParam("REQUEST_METHOD", env);
     if (!r->method) r->method = "GET";
     if (!strcmp(r->method, "HEAD")) { r->is_head = 1; r->method = "GET"; }

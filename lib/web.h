@@ -104,6 +104,8 @@ struct web_req {
     void *user;                    /* struct auth_user * for staff, api key for API */
     const char *lang;
     const char *csrf;
+
+    char **env;                    /* the FastCGI parameters: request headers the fields above do not carry */
 };
 
 int  web_main(const web_app_t *app, int argc, char **argv);
@@ -113,6 +115,8 @@ const char *web_param(const web_req_t *r, const char *name);   /* form first, th
 const char *web_query(const web_req_t *r, const char *name);
 const char *web_form(const web_req_t *r, const char *name);
 const char *web_cookie(const web_req_t *r, const char *name);
+/* A request header by its CGI name ("HTTP_IDEMPOTENCY_KEY"), or NULL. */
+const char *web_env(const web_req_t *r, const char *cgi_name);
 const kv_t *web_file(const web_req_t *r, const char *name);
 int64_t     web_param_id(const web_req_t *r, int index);       /* route capture as a positive id, or -1 */
 int         web_is_post(const web_req_t *r);

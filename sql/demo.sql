@@ -45,5 +45,21 @@ UPDATE cells SET status = 'occupied' WHERE label IN ('A-02', 'A-05', 'A-13', 'B0
 UPDATE cells SET status = 'out_of_service', service_reason = 'Lock replaced, awaiting test',
        service_since = UTC_TIMESTAMP(6) WHERE label = 'B17';
 
+-- Vault plans (minor units of EUR) and three customers.  No contracts
+-- here: a contract's deposit and first rent go through the ledger.
+INSERT INTO plans (site_id, size_class, period, price, deposit) VALUES
+  (@vault, 'S', 'monthly', 3000, 5000), (@vault, 'M', 'monthly', 4500, 7500),
+  (@vault, 'L', 'monthly', 7000, 10000), (@vault, 'XL', 'monthly', 11000, 15000),
+  (@vault, 'S', 'yearly', 30000, 5000), (@vault, 'M', 'yearly', 45000, 7500),
+  (@vault, 'L', 'yearly', 70000, 10000), (@vault, 'XL', 'yearly', 110000, 15000);
+INSERT INTO customers (site_id, full_name, date_of_birth, doc_type, doc_number, doc_expiry, address, phone, email,
+                       language, payment_preference) VALUES
+  (@vault, 'Anna Schmidt', '1978-04-12', 'passport', 'C01X00T47', '2031-05-31', 'Lindenstraße 5, Berlin',
+   '+49 30 1234567', 'anna.schmidt@example.com', 'en', 'monthly'),
+  (@vault, 'Иван Петров', '1965-11-02', 'passport', '45 12 345678', '2030-01-15', 'Tverskaya 7, Moscow',
+   '+7 495 123-45-67', '', 'ru', 'yearly'),
+  (@vault, 'Claire O''Neill', '1990-07-23', 'national_id', 'IE-9876543', '2029-09-30', '',
+   '', 'claire.oneill@example.com', 'en', 'monthly');
+
 INSERT INTO meta (name, value) VALUES ('demo_loaded', UTC_TIMESTAMP());
 COMMIT;

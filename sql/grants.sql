@@ -70,6 +70,8 @@ GRANT SELECT, INSERT ON ledger_journals             TO 'sr_api'@'localhost';
 GRANT SELECT, INSERT ON ledger_entries              TO 'sr_api'@'localhost';
 GRANT SELECT, INSERT, UPDATE ON doc_counters        TO 'sr_api'@'localhost';
 GRANT SELECT, INSERT, UPDATE ON visits              TO 'sr_api'@'localhost';
+GRANT SELECT, INSERT ON api_idempotency             TO 'sr_api'@'localhost';
+GRANT UPDATE (object_id) ON api_idempotency        TO 'sr_api'@'localhost';
 
 -- enroll: a paired tablet inserts requests and reads plans, nothing else
 -- (it may count its own recent requests for the abuse limit).
@@ -81,3 +83,7 @@ GRANT INSERT ON enrollment_requests                 TO 'sr_enroll'@'localhost';
 GRANT SELECT (id, tablet_id, submitted_at) ON enrollment_requests TO 'sr_enroll'@'localhost';
 GRANT INSERT ON audit_log                           TO 'sr_enroll'@'localhost';
 GRANT SELECT, UPDATE ON audit_head                  TO 'sr_enroll'@'localhost';
+
+-- enroll: wrong pairing codes are counted per client address in
+-- login_throttle under its own subject prefix ('pair:<address>').
+GRANT SELECT, INSERT, UPDATE, DELETE ON login_throttle TO 'sr_enroll'@'localhost';

@@ -1,12 +1,13 @@
 /* strongroomctl: the operator's command-line tool.
  *   migrate                 apply new schema migrations
  *   create-admin ...        create (or reset the password of) a staff user
- *   verify                  prove the audit chain is intact
+ *   verify                  prove the audit chain is intact and the ledger balances
  */
 #include "config.h"
 #include "db.h"
 #include "migrate.h"
 #include "audit.h"
+#include "ledger.h"
 #include "auth.h"
 #include "secret.h"
 #include "log.h"
@@ -118,6 +119,23 @@ static int cmd_create_admin(db_t *db, const config_t *cfg, int argc, char **argv
     return 0;
 }
 
+/* The ledger's invariants (DESIGN.md §4); 1 when any is broken. */
+static int verify_ledger(db_t *db)
+{
+    ledger_verify_result_t v;
+    int rc = ledger_verify(db, &v);
+    if (rc < 0) { fprintf(stderr, "verify: database error: %s\n", db_error(db)); return 1; }
+    printf("ledger: %lld journals, %lld entries, %lld accounts: ", (long long)v.journals, (long long)v.entries,
+           (long long)v.accounts);
+    if (rc == 0) { puts("invariants hold"); return 0; }
+    puts("BROKEN");
+    if (v.bad_journals) printf("  %lld journals do not sum to zero or have fewer than 2 entries\n", (long long)v.bad_journals);
+    if (v.bad_balances) printf("  %lld accounts have a cached balance unequal to their entries\n", (long long)v.bad_balances);
+    if (v.duplicate_keys) printf("  %lld idempotency keys were posted more than once\n", (long long)v.duplicate_keys);
+    printf("  first problem: %s\n", v.problem);
+    return 1;
+}
+
 static int cmd_verify(db_t *db)
 {
     audit_verify_result_t res;
@@ -128,7 +146,7 @@ static int cmd_verify(db_t *db)
         return 1;
     }
     printf("audit chain: intact, %lld rows\n", (long long)res.rows);
-    return 0;
+    return verify_ledger(db);
 }
 
 int main(int argc, char **argv)
