@@ -3,6 +3,7 @@
 #include "secret.h"
 #include "staffadmin.h"
 #include <string.h>
+#include <time.h>
 
 static const web_route_t routes[] = {
     { "GET",  "/admin/login",               bo_login_form,   WEB_PUBLIC, NULL },
@@ -127,6 +128,18 @@ int bo_form_sites(web_req_t *req, int64_t **ids, int *n)
     for (const kv_t *kv = req->form.head; kv; kv = kv->next)
         if (!strcmp(kv->name, "sites")) vals[k++] = kv->value;
     return staffadmin_parse_sites(req->arena, vals, k, ids, n);
+}
+
+void bo_csv_headers(web_req_t *req, const char *what)
+{
+    char stamp[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+    web_add_header(req, "Content-Type", "text/csv; charset=utf-8");
+    web_add_header(req, "Content-Disposition",
+                   arena_printf(req->arena, "attachment; filename=\"%s-%s.csv\"", what, stamp));
 }
 
 const char *bo_ids_csv(arena_t *a, const int64_t *ids, int n)

@@ -105,6 +105,9 @@ int  bo_load_site_choices(web_req_t *req);
 /* The site ids ticked in the form's "sites" checkboxes; -1 when a value
  * is not a site id. */
 int  bo_form_sites(web_req_t *req, int64_t **ids, int *n);
+/* Content-Type and a dated attachment name ("<what>-YYYYmmdd-HHMMSS.csv")
+ * for a CSV export. */
+void bo_csv_headers(web_req_t *req, const char *what);
 /* "1,5,9": ids as the checked_in() template macro takes them. */
 const char *bo_ids_csv(arena_t *a, const int64_t *ids, int n);
 

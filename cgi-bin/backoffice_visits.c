@@ -458,13 +458,7 @@ int bo_visits_csv(web_req_t *req)
     if (req->out_failed) { web_reset_body(req); return web_fail(req, 500, "internal", NULL); }
 
     audit_export(req, &f, written, truncated);
-    char stamp[32];
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
-    web_add_header(req, "Content-Type", "text/csv; charset=utf-8");
-    web_add_header(req, "Content-Disposition", arena_printf(req->arena, "attachment; filename=\"visits-%s.csv\"", stamp));
+    bo_csv_headers(req, "visits");
     if (truncated) web_add_header(req, "X-Export-Truncated", arena_printf(req->arena, "%d", VISITS_CSV_MAX));
     return 0;
 }

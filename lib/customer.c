@@ -100,18 +100,8 @@ int customer_validate(const customer_t *c, const char *today, inv_error_t *err)
  * commits or rolls back), else in our own, retried on deadlock. */
 static int in_tx(db_t *db, int (*fn)(db_t *, void *), void *ctx, inv_error_t *err)
 {
-    if (db_in_tx(db)) return fn(db, ctx);
-    int rc = DB_ERR;
-    for (int attempt = 0; attempt < 3; attempt++) {
-        if (err) *err = (inv_error_t){ 0 };
-        if ((rc = db_begin(db)) != DB_OK) return rc;
-        rc = fn(db, ctx);
-        if (rc == DB_OK) rc = db_commit(db);
-        if (rc == DB_OK) return DB_OK;
-        db_rollback(db);
-        if (rc != DB_ERR_RETRY) return rc;
-    }
-    return rc;
+    if (err) *err = (inv_error_t){ 0 };
+    return db_run_tx(db, 3, fn, ctx);
 }
 
 static char *json_text(json_t *j)

@@ -413,3 +413,18 @@ int64_t db_cell_int(const db_res_t *r, int row, int col)
     const char *v = db_cell(r, row, col);
     return v ? strtoll(v, NULL, 10) : 0;
 }
+
+int db_run_tx(db_t *db, int attempts, int (*fn)(db_t *db, void *ctx), void *ctx)
+{
+    if (db_in_tx(db)) return fn(db, ctx);
+    int rc = DB_ERR;
+    for (int attempt = 0; attempt < attempts; attempt++) {
+        if ((rc = db_begin(db)) != DB_OK) return rc;
+        rc = fn(db, ctx);
+        if (rc == DB_OK) rc = db_commit(db);
+        if (rc == DB_OK) return DB_OK;
+        db_rollback(db);
+        if (rc != DB_ERR_RETRY) return rc;
+    }
+    return rc;
+}

@@ -51,6 +51,12 @@ int   db_begin(db_t *db);
 int   db_commit(db_t *db);
 void  db_rollback(db_t *db);             /* no-op outside a transaction */
 int   db_in_tx(const db_t *db);
+/* Runs fn inside the caller's transaction when one is open (the caller
+ * then commits or rolls back), else in a transaction of its own that is
+ * committed when fn returns DB_OK, rolled back otherwise, and run again
+ * (up to attempts times) when it ends in DB_ERR_RETRY.  Returns what fn
+ * (or the commit) returned. */
+int   db_run_tx(db_t *db, int attempts, int (*fn)(db_t *db, void *ctx), void *ctx);
 const char *db_error(const db_t *db);
 
 static inline const char *db_cell(const db_res_t *r, int row, int col)

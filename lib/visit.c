@@ -63,28 +63,28 @@ void visit_format_duration(int64_t seconds, char *out, size_t outlen)
 
 /* ---------- transactions ---------- */
 
-/* Runs fn inside the caller's transaction when one is open (the caller
- * commits or rolls back), else in its own, retried on deadlock.  A
- * refusal (> 0) rolls back what little was done and passes through. */
+/* A visit transaction gets a scratch arena, emptied before every attempt. */
+struct visit_tx {
+    int (*fn)(db_t *, arena_t *, void *);
+    arena_t *a;
+    void *ctx;
+};
+
+static int visit_tx_run(db_t *db, void *p)
+{
+    struct visit_tx *t = p;
+    arena_reset(t->a);
+    return t->fn(db, t->a, t->ctx);
+}
+
+/* Runs fn in the caller's transaction or its own (db_run_tx); a refusal
+ * (> 0) rolls back what little was done and passes through. */
 static int in_tx(db_t *db, int (*fn)(db_t *, arena_t *, void *), void *ctx)
 {
-    arena_t *a = arena_new(8192);
-    if (!a) return DB_ERR;
-    int rc = DB_ERR;
-    if (db_in_tx(db)) {
-        rc = fn(db, a, ctx);
-        arena_free(a);
-        return rc;
-    }
-    for (int attempt = 0; attempt < VISIT_TX_ATTEMPTS; attempt++) {
-        arena_reset(a);
-        if ((rc = db_begin(db)) != DB_OK) break;
-        rc = fn(db, a, ctx);
-        if (rc == DB_OK) rc = db_commit(db);
-        else db_rollback(db);
-        if (rc != DB_ERR_RETRY) break;
-    }
-    arena_free(a);
+    struct visit_tx t = { fn, arena_new(8192), ctx };
+    if (!t.a) return DB_ERR;
+    int rc = db_run_tx(db, VISIT_TX_ATTEMPTS, visit_tx_run, &t);
+    arena_free(t.a);
     return rc;
 }
 

@@ -43,6 +43,15 @@ def wait_for(b, by, what, timeout=10):
     return WebDriverWait(b, timeout).until(EC.presence_of_element_located((by, what)))
 
 
+def switch_language(b, code):
+    """Clicks the language button and waits for the new page: the old one
+    has the same elements, so waiting for one of them would race."""
+    old = b.find_element(By.TAG_NAME, "html")
+    b.find_element(By.CSS_SELECTOR, f"button[data-lang={code}]").click()
+    WebDriverWait(b, 10).until(EC.staleness_of(old))
+    WebDriverWait(b, 10).until(lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("lang") == code)
+
+
 def one(stack, query, *params):
     rows = stack.sql(query, *params)
     assert len(rows) == 1, rows
@@ -130,11 +139,9 @@ def test_pair_enroll_in_russian_and_approve(stack, login, tablet_browser):
     b.find_element(By.NAME, "consent_terms").click()
     b.find_element(By.NAME, "consent_privacy").click()
     b.find_element(By.NAME, "consent_biometric").click()
-    b.find_element(By.CSS_SELECTOR, "button[data-lang=en]").click()
-    wait_for(b, By.ID, "consent-version")
+    switch_language(b, "en")
     assert "Consents" in b.page_source and b.find_element(By.NAME, "consent_terms").is_selected()
-    b.find_element(By.CSS_SELECTOR, "button[data-lang=ru]").click()
-    wait_for(b, By.ID, "consent-version")
+    switch_language(b, "ru")
     assert "Согласия" in b.page_source and b.find_element(By.NAME, "consent_biometric").is_selected()
     shot(b, "05-step3")
     b.find_element(By.ID, "next").click()

@@ -14,6 +14,7 @@ import time
 import uuid
 
 import requests
+from helpers import count
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PROBLEM_TYPE = "urn:strongroom:problem:"
@@ -65,10 +66,6 @@ def invalid(r, field, reason):
     assert (body.get("field"), body.get("reason")) == (field, reason), body
     assert body["detail"]
     return body
-
-
-def count(stack, query, *params):
-    return int(stack.sql(query, *params)[0][0])
 
 
 def site_body(**extra):

@@ -14,6 +14,7 @@ from datetime import date, timedelta
 
 import pytest
 import requests
+from helpers import count
 
 PROBLEM_TYPE = "urn:strongroom:problem:"
 PAYLOADS = ["Robert'); DROP TABLE customers;--", "<script>alert(1)</script>", "\" onmouseover=\"x",
@@ -61,10 +62,6 @@ def invalid(r, field, reason):
     assert (body.get("field"), body.get("reason")) == (field, reason), body
     assert body["detail"]
     return body
-
-
-def count(stack, query, *params):
-    return int(stack.sql(query, *params)[0][0])
 
 
 def idem():

@@ -13,7 +13,7 @@ import uuid
 import pytest
 import requests
 
-from helpers import csrf_of
+from helpers import csrf_of, uniq, one, count, post_form
 
 ROLES = ["admin", "operator", "cashier", "mailroom_clerk", "auditor"]
 PAYLOADS = [
@@ -23,27 +23,6 @@ PAYLOADS = [
     "' OR '1'='1",
     "Ünïcødé ячейка 🔒",
 ]
-
-
-def uniq(prefix):
-    return prefix + uuid.uuid4().hex[:10]
-
-
-def one(stack, query, *params):
-    rows = stack.sql(query, *params)
-    assert len(rows) == 1, rows
-    return rows[0][0]
-
-
-def count(stack, query, *params):
-    return int(one(stack, query, *params))
-
-
-def post_form(stack, s, page, action, data, **kw):
-    """Submits a form the way a browser does: load its page, send its CSRF token."""
-    r = s.get(stack.base + page)
-    assert r.status_code == 200, (page, r.status_code)
-    return s.post(stack.base + action, data={"_csrf": csrf_of(r.text), **data}, allow_redirects=False, **kw)
 
 
 def user_data(username, role="operator", password=None, sites=None, display_name="", active=True):

@@ -12,7 +12,7 @@ import uuid
 import pytest
 import requests
 
-from helpers import csrf_of
+from helpers import csrf_of, uniq, one, count, post_form
 
 PAYLOADS = [
     "Robert'); DROP TABLE customers;--",
@@ -25,30 +25,9 @@ PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + b"\x00" * 64 + b"\xff\xd9"
 
 
-def uniq(prefix=""):
-    return prefix + uuid.uuid4().hex[:10]
-
-
-def one(stack, query, *params):
-    rows = stack.sql(query, *params)
-    assert len(rows) == 1, rows
-    return rows[0][0]
-
-
-def count(stack, query, *params):
-    return int(one(stack, query, *params))
-
-
 def text(stack, query, *params):
     """A text value exactly as stored (sent as hex, so no client escaping)."""
     return bytes.fromhex(one(stack, query, *params)).decode("utf-8")
-
-
-def post_form(stack, s, page, action, data, **kw):
-    """Submits a form the way a browser does: load its page, send its CSRF token."""
-    r = s.get(stack.base + page)
-    assert r.status_code == 200, (page, r.status_code, r.text[:300])
-    return s.post(stack.base + action, data={"_csrf": csrf_of(r.text), **data}, allow_redirects=False, **kw)
 
 
 def doc_number():

@@ -12,7 +12,7 @@ import uuid
 import pytest
 import requests
 
-from helpers import csrf_of
+from helpers import csrf_of, uniq, one, count, post_form
 
 PAYLOADS = [
     "Robert'); DROP TABLE customers;--",
@@ -42,28 +42,8 @@ GOOD = {
 }
 
 
-def uniq(prefix):
-    return prefix + uuid.uuid4().hex[:8]
-
-
-def one(stack, query, *params):
-    rows = stack.sql(query, *params)
-    assert len(rows) == 1, rows
-    return rows[0][0]
-
-
-def count(stack, query, *params):
-    return int(one(stack, query, *params))
-
-
 def doc_number():
     return "D" + uuid.uuid4().hex[:8].upper()
-
-
-def post_form(stack, s, page, action, data, **kw):
-    r = s.get(stack.base + page)
-    assert r.status_code == 200, (page, r.status_code)
-    return s.post(stack.base + action, data={"_csrf": csrf_of(r.text), **data}, allow_redirects=False, **kw)
 
 
 @pytest.fixture

@@ -10,12 +10,7 @@ import subprocess
 import uuid
 
 import pytest
-
-
-def one(stack, query, *params):
-    rows = stack.sql(query, *params)
-    assert len(rows) == 1, rows
-    return rows[0][0]
+from helpers import one
 
 
 def tool(stack, name):

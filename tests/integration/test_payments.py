@@ -13,7 +13,7 @@ import uuid
 import pytest
 import requests
 
-from helpers import csrf_of
+from helpers import csrf_of, uniq, one, count
 
 PAYLOADS = [
     "Robert'); DROP TABLE ledger_journals;--",
@@ -22,20 +22,6 @@ PAYLOADS = [
     "' OR '1'='1",
     "Ünïcødé ячейка 🔒",
 ]
-
-
-def uniq(prefix):
-    return prefix + uuid.uuid4().hex[:10]
-
-
-def one(stack, query, *params):
-    rows = stack.sql(query, *params)
-    assert len(rows) == 1, rows
-    return rows[0][0]
-
-
-def count(stack, query, *params):
-    return int(one(stack, query, *params))
 
 
 def lang_text(section, key):

@@ -20,7 +20,7 @@ import uuid
 import pytest
 import requests
 
-from helpers import csrf_of
+from helpers import csrf_of, uniq, one, count
 
 PAYLOADS = [
     "Robert'); DROP TABLE visits;--",
@@ -31,20 +31,6 @@ PAYLOADS = [
     "Ünïcødé ячейка 🔒",
 ]
 LANG = os.path.join(os.path.dirname(__file__), "..", "..", "templates", "lang")
-
-
-def uniq(prefix):
-    return prefix + uuid.uuid4().hex[:10]
-
-
-def one(stack, query, *params):
-    rows = stack.sql(query, *params)
-    assert len(rows) == 1, rows
-    return rows[0][0]
-
-
-def count(stack, query, *params):
-    return int(one(stack, query, *params))
 
 
 def text(stack, query, *params):
