@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <malloc.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/mman.h>
@@ -21,6 +22,9 @@
 #define MAX_PATH_LEN   2048
 #define MAX_QUERY_LEN  8192
 #define MAX_WORKERS    64
+
+/* Requests that used more memory than this trim the heap afterwards. */
+#define BIG_REQUEST_BYTES (1024u * 1024)
 
 /* ---------- request accessors ---------- */
 
@@ -387,8 +391,6 @@ static void handle(web_worker_t *w, FCGX_Request *fr, char **outbuf, size_t *out
     send_response(&req, fr);
     *outbuf = req.out;
     *outcap = req.out_cap;
-    /* Keep the response buffer from growing without bound after one huge page. */
-    if (*outcap > 4u * 1024 * 1024) { free(*outbuf); *outbuf = NULL; *outcap = 0; }
     if (w->render) render_reset(w->render);
 }
 
@@ -417,7 +419,13 @@ static void worker_loop(web_worker_t *w, int listen_fd)
         sigprocmask(SIG_BLOCK, &term, &old);
         handle(w, &fr, &out, &cap);
         FCGX_Finish_r(&fr);
+        /* A huge page (a long statement, an export) must not leave the
+         * worker fat for the rest of its life: drop the big buffer and,
+         * since glibc keeps freed heap for reuse, give the memory back. */
+        int was_big = arena_used(w->arena) > BIG_REQUEST_BYTES || cap > BIG_REQUEST_BYTES;
+        if (cap > BIG_REQUEST_BYTES) { free(out); out = NULL; cap = 0; }
         arena_reset(w->arena);
+        if (was_big) malloc_trim(0);
         sigprocmask(SIG_SETMASK, &old, NULL);
     }
     free(out);
