@@ -5,6 +5,8 @@
 <span>
 <a class="button" href="/admin/sites/<?cs var:Site.id ?>/grid"><?cs var:Lang.grid.open ?></a>
 <?cs if:Can.sites_manage ?><a class="button" href="/admin/sites/<?cs var:Site.id ?>/edit"><?cs var:Lang.common.edit ?></a><?cs /if ?>
+<?cs if:Site.vault ?><?cs if:Can.customers_view ?><a class="button" href="/admin/sites/<?cs var:Site.id ?>/plans"><?cs var:Lang.plans.title ?></a><?cs /if ?>
+<?cs if:Can.tablets_manage ?><a class="button" href="/admin/sites/<?cs var:Site.id ?>/tablets"><?cs var:Lang.tablets.title ?></a><?cs /if ?><?cs /if ?>
 <?cs if:Can.inventory_manage ?><a class="button primary" href="/admin/sites/<?cs var:Site.id ?>/banks/new"><?cs var:Lang.banks.new ?></a><?cs /if ?>
 </span></div>
 <dl class="facts">
