@@ -88,7 +88,7 @@ static int contract_form(web_req_t *req, int64_t site_id, const char *size, cons
     render_t *r = page_r(req);
     if (!inv_valid_size(size)) size = NULL;
     if (!inv_valid_features(features)) features = "";
-    if (!period || (strcmp(period, "monthly") && strcmp(period, "yearly")))
+    if (!period || (strcmp(period, "monthly") != 0 && strcmp(period, "yearly") != 0))
         period = hdf_get_value(render_hdf(r), "Customer.payment_preference", "monthly");
     render_set(r, size, "Ask.size");
     render_set(r, features, "Ask.features");
@@ -260,7 +260,7 @@ int bo_contract_close_form(web_req_t *req)
 
 int bo_contract_close(web_req_t *req)
 {
-    int64_t id = web_param_id(req, 0), customer_id;
+    int64_t id = web_param_id(req, 0), customer_id = 0;
     int rc = load_contract(req, id, &customer_id);
     if (rc) return rc;
     const char *key = bo_field(req, "idem_key"), *ends_on = bo_field(req, "ends_on"), *method = bo_field(req, "method");

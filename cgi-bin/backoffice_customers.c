@@ -404,7 +404,7 @@ static int plans_to_form(web_req_t *req, int64_t site_id, const char *currency)
 int bo_plans(web_req_t *req)
 {
     int64_t site_id = web_param_id(req, 0);
-    const char *currency;
+    const char *currency = NULL;
     int rc = load_plan_site(req, site_id, &currency);
     if (rc) return rc;
     if ((rc = plans_to_form(req, site_id, currency)) != DB_OK) return page_db_fail(req, rc);
@@ -415,7 +415,7 @@ int bo_plans(web_req_t *req)
 int bo_plans_save(web_req_t *req)
 {
     int64_t site_id = web_param_id(req, 0);
-    const char *currency;
+    const char *currency = NULL;
     int rc = load_plan_site(req, site_id, &currency);
     if (rc) return rc;
     render_t *r = page_r(req);

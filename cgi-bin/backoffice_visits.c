@@ -424,7 +424,6 @@ int bo_visits_csv(web_req_t *req)
     arena_t *a = arena_new(256 * 1024);
     if (!a) return web_fail(req, 500, "internal", NULL);
     int written = 0, truncated = 0;
-    rc = DB_OK;
     for (;;) {
         arena_reset(a);
         int want = VISITS_CSV_MAX - written + 1;   /* one past the cap shows there is more */

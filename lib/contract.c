@@ -151,7 +151,7 @@ static int feature_flags(const char *features, int flags[4])
     for (int i = 0; i < 4; i++) flags[i] = 0;
     if (!features || !*features) return 0;
     if (!inv_valid_features(features)) return -1;
-    for (int i = 0; inv_features[i] && i < 4; i++) {
+    for (int i = 0; i < 4 && inv_features[i]; i++) {
         size_t n = strlen(inv_features[i]);
         for (const char *p = features; (p = strstr(p, inv_features[i])) != NULL; p += n)
             if ((p == features || p[-1] == ',') && (p[n] == ',' || !p[n])) flags[i] = 1;
@@ -441,8 +441,8 @@ static int close_body(db_t *db, arena_t *a, struct close_ctx *x)
     if (rc) return rc;
     if ((rc = quote(db, a, customer, x->id, x->s)) != DB_OK) return rc;
     const contract_settlement_t *s = x->s;
-    if (s->deposit_refund > 0 && (!x->method || (strcmp(x->method, "cash") && strcmp(x->method, "card") &&
-                                                  strcmp(x->method, "bank_transfer"))))
+    if (s->deposit_refund > 0 && (!x->method || (strcmp(x->method, "cash") != 0 && strcmp(x->method, "card") != 0 &&
+                                                  strcmp(x->method, "bank_transfer") != 0)))
         return fail(x->err, "refund_method", "method_invalid"), DB_ERR;
     const char *memo = arena_printf(a, "Contract %lld closed", (long long)x->id);
     if (s->deposit_offset > 0 &&

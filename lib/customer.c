@@ -158,7 +158,7 @@ static int create_tx(db_t *db, void *p)
 int customer_create(db_t *db, const audit_actor_t *who, const customer_t *c, const char *source,
                     int64_t *id, inv_error_t *err)
 {
-    if (!source || (strcmp(source, "staff") && strcmp(source, "tablet") && strcmp(source, "api")))
+    if (!source || (strcmp(source, "staff") != 0 && strcmp(source, "tablet") != 0 && strcmp(source, "api") != 0))
         return fail(err, "source", "invalid"), DB_ERR;
     struct save_ctx x = { .who = who, .c = c, .source = source, .err = err };
     int rc = in_tx(db, create_tx, &x, err);
@@ -270,7 +270,7 @@ int customer_consent(db_t *db, const audit_actor_t *who, int64_t customer_id, co
 {
     int known = 0;
     for (int i = 0; kind && customer_consent_kinds[i]; i++) if (!strcmp(kind, customer_consent_kinds[i])) known = 1;
-    if (!known || !source || (strcmp(source, "staff") && strcmp(source, "tablet") && strcmp(source, "api")))
+    if (!known || !source || (strcmp(source, "staff") != 0 && strcmp(source, "tablet") != 0 && strcmp(source, "api") != 0))
         return DB_ERR;
     struct consent_ctx x = { .who = who, .id = customer_id, .kind = kind, .source = source, .granted = granted != 0 };
     return in_tx(db, consent_tx, &x, NULL);

@@ -12,18 +12,19 @@
 
 enum { RX_PHONE, RX_EMAIL, RX_DOC_NUMBER, RX_DATE, RX_NAME, RX_COUNT };
 
+/* A practical subset of RFC 5321: dot-atom local part (no leading,
+ * trailing or double dot), a domain of LDH labels with at least one dot. */
+static const char email_pattern[] = "^(?!\\.)(?!.*\\.\\.)[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}(?<!\\.)@"
+                                   "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+                                   "(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$";
+
 static const char *const patterns[RX_COUNT] = {
     /* Digits with single spaces/dashes between groups and at most one
      * parenthesised group; the digit count and the single pair of
      * parentheses are checked in C (PCRE cannot count across groups
      * cheaply). */
     [RX_PHONE] = "^\\+?(?:[0-9]|\\([0-9]+\\))(?:[ -]?(?:[0-9]|\\([0-9]+\\)))*$",
-    /* A practical subset of RFC 5321: dot-atom local part (no leading,
-     * trailing or double dot), a domain of LDH labels with at least one
-     * dot. */
-    [RX_EMAIL] = "^(?!\\.)(?!.*\\.\\.)[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}(?<!\\.)@"
-                 "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-                 "(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$",
+    [RX_EMAIL] = email_pattern,
     /* 5-20 letters, digits, spaces or dashes, at least 4 of them letters
      * or digits, beginning and ending with one. */
     [RX_DOC_NUMBER] = "^(?=(?:[^\\p{L}0-9]*[\\p{L}0-9]){4})[\\p{L}0-9][\\p{L}0-9 -]{3,18}[\\p{L}0-9]$",
