@@ -206,19 +206,12 @@ int api_customers_list(web_req_t *r)
     if (q_site(r, &site) != 0 || q_page(r, &limit, &offset) != 0) return 0;
     const char *q = web_query(r, "q");
     if (q && strlen(q) > 160) return api_invalid(r, "q", "too_long");
-    /* The search text is matched literally: LIKE's wildcards are escaped. */
-    char *like = arena_alloc(r->arena, 2 * (q ? strlen(q) : 0) + 3);
+    /* The search text is matched literally. */
+    const char *like = db_like_pattern(r->arena, q ? q : "", 1);
     if (!like) return api_problem(r, 500, "no_memory", NULL);
-    char *o = like;
-    *o++ = '%';
-    for (const char *p = q ? q : ""; *p; p++) {
-        if (*p == '%' || *p == '_' || *p == '\\') *o++ = '\\';
-        *o++ = *p;
-    }
-    *o++ = '%';
-    *o = '\0';
     const char *where = " WHERE " VISIBLE("c.site_id") " AND (? = 0 OR c.site_id = ?)"
-                        " AND (c.full_name LIKE ? OR c.phone LIKE ? OR c.email LIKE ? OR c.doc_number LIKE ?)";
+                        " AND (c.full_name LIKE ?" DB_LIKE_ESCAPE " OR c.phone LIKE ?" DB_LIKE_ESCAPE
+                        " OR c.email LIKE ?" DB_LIKE_ESCAPE " OR c.doc_number LIKE ?" DB_LIKE_ESCAPE ")";
     db_res_t *res, *total;
     int rc = db_query(r->w->db, r->arena, &total, arena_printf(r->arena, "SELECT COUNT(*) FROM customers c%s", where),
                       "Iiiissss", VISIBLE_ARGS(k), site, site, like, like, like, like);

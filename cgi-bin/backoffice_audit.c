@@ -1,5 +1,6 @@
 /* Back office: the audit log viewer and its CSV export. */
 #include "backoffice.h"
+#include "validate.h"
 #include "csv.h"
 #include <jansson.h>
 #include <stdio.h>
@@ -28,19 +29,6 @@ static const char *query_value(web_req_t *req, const char *name)
     return v && *v ? v : NULL;
 }
 
-/* A strict YYYY-MM-DD that names a real day. */
-static int valid_date(const char *s)
-{
-    if (strlen(s) != 10 || s[4] != '-' || s[7] != '-') return 0;
-    for (int i = 0; i < 10; i++)
-        if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9')) return 0;
-    int y = atoi(s), m = atoi(s + 5), d = atoi(s + 8);
-    static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-    if (y < 1970 || m < 1 || m > 12 || d < 1) return 0;
-    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    return d <= days[m - 1] + (m == 2 && leap);
-}
-
 /* A positive id of at most 18 digits, or 0. */
 static int64_t parse_id(const char *s)
 {
@@ -53,20 +41,6 @@ static int64_t parse_id(const char *s)
     return v;
 }
 
-/* "cell." -> "cell.%", with LIKE's own characters taken literally. */
-static const char *prefix_pattern(arena_t *a, const char *prefix)
-{
-    char *out = arena_alloc(a, strlen(prefix) * 2 + 2), *o = out;
-    if (!out) return NULL;
-    for (const char *p = prefix; *p; p++) {
-        if (*p == '!' || *p == '%' || *p == '_') *o++ = '!';
-        *o++ = *p;
-    }
-    *o++ = '%';
-    *o = '\0';
-    return out;
-}
-
 static int read_filter(web_req_t *req, audit_filter_t *f, inv_error_t *err)
 {
     memset(f, 0, sizeof *f);
@@ -75,7 +49,7 @@ static int read_filter(web_req_t *req, audit_filter_t *f, inv_error_t *err)
     f->object_type = query_value(req, "object_type");
     f->from = query_value(req, "from");
     f->to = query_value(req, "to");
-    if (f->action) f->action_like = prefix_pattern(req->arena, f->action);
+    if (f->action) f->action_like = db_like_pattern(req->arena, f->action, 0);
     const char *oid = query_value(req, "object_id"), *site = query_value(req, "site");
     const char *page = query_value(req, "page");
     int64_t p = parse_id(page);
@@ -87,8 +61,8 @@ static int read_filter(web_req_t *req, audit_filter_t *f, inv_error_t *err)
         /* Another site's id reads as unknown, as everywhere else. */
         if (!auth_can_see_site(staff_user(req), f->site_id)) { err->field = "site_id"; err->code = "not_found"; return -1; }
     }
-    if (f->from && !valid_date(f->from)) { err->field = "from"; err->code = "bad_date"; return -1; }
-    if (f->to && !valid_date(f->to)) { err->field = "to"; err->code = "bad_date"; return -1; }
+    if (f->from && !validate_date(f->from)) { err->field = "from"; err->code = "bad_date"; return -1; }
+    if (f->to && !validate_date(f->to)) { err->field = "to"; err->code = "bad_date"; return -1; }
     return 0;
 }
 
@@ -120,7 +94,7 @@ static int audit_query(web_req_t *req, arena_t *a, const audit_filter_t *f, int6
         "%s%s%s%s%s%s%s"
         " AND a.id < ? ORDER BY a.id DESC LIMIT ? OFFSET ?",
         f->actor ? " AND a.actor_name = ?" : " AND ? IS NULL",
-        f->action_like ? " AND a.action LIKE ? ESCAPE '!'" : " AND ? IS NULL",
+        f->action_like ? " AND a.action LIKE ?" DB_LIKE_ESCAPE : " AND ? IS NULL",
         f->object_type ? " AND a.object_type = ?" : " AND ? IS NULL",
         f->object_id ? " AND a.object_id = ?" : " AND ? = 0",
         f->site_id ? " AND a.site_id = ?" : " AND ? = 0",
@@ -173,8 +147,6 @@ int bo_audit(web_req_t *req)
 
 /* ---------- CSV ---------- */
 
-static void to_response(void *ctx, const char *buf, size_t len) { web_write(ctx, buf, len); }
-
 /* Who exported what is itself worth knowing. */
 static void audit_export(web_req_t *req, const audit_filter_t *f, int rows, int truncated)
 {
@@ -195,7 +167,7 @@ int bo_audit_csv(web_req_t *req)
     inv_error_t err = { 0 };
     if (read_filter(req, &f, &err) != 0) return filter_failed(req, &err);
 
-    csv_row(to_response, req, columns, C_N);
+    csv_row(web_sink, req, columns, C_N);
     /* Keyset batches in a scratch arena: an export of the whole cap costs
      * the memory of one batch, plus the response itself. */
     arena_t *a = arena_new(256 * 1024);
@@ -210,7 +182,7 @@ int bo_audit_csv(web_req_t *req)
         if ((rc = audit_query(req, a, &f, before, want, 0, &res)) != DB_OK) break;
         for (int i = 0; i < res->nrows; i++) {
             if (written == AUDIT_CSV_MAX) { truncated = 1; break; }
-            csv_row(to_response, req, (const char *const *)&res->cells[i * res->ncols], C_N);
+            csv_row(web_sink, req, (const char *const *)&res->cells[i * res->ncols], C_N);
             written++;
         }
         if (truncated || res->nrows < want) break;

@@ -36,20 +36,6 @@ void bo_customer_balance(render_t *r, int64_t balance, const char *currency, con
 
 /* ---------- the list ---------- */
 
-/* LIKE pattern for "contains q", with the wildcards in q taken literally. */
-static const char *like_pattern(arena_t *a, const char *q)
-{
-    char *out = arena_alloc(a, strlen(q) * 2 + 3), *p = out;
-    *p++ = '%';
-    for (; *q; q++) {
-        if (*q == '%' || *q == '_' || *q == '\\') *p++ = '\\';
-        *p++ = *q;
-    }
-    *p++ = '%';
-    *p = '\0';
-    return out;
-}
-
 int bo_customers(web_req_t *req)
 {
     const auth_user_t *u = staff_user(req);
@@ -65,7 +51,7 @@ int bo_customers(web_req_t *req)
     int rc = bo_load_site_choices(req);
     if (rc) return page_db_fail(req, rc);
     db_res_t *res;
-    const char *like = like_pattern(req->arena, q);
+    const char *like = db_like_pattern(req->arena, q, 1);
     rc = db_query(page_db(req), req->arena, &res,
         "SELECT c.id, c.full_name, s.name, c.phone, c.email,"
         " (SELECT COUNT(*) FROM contracts k WHERE k.customer_id = c.id AND k.state IN ('active','suspended','closing')),"
@@ -73,7 +59,8 @@ int bo_customers(web_req_t *req)
         " FROM customers c JOIN sites s ON s.id = c.site_id LEFT JOIN ledger_accounts a ON a.customer_id = c.id"
         " WHERE (? = 1 OR c.site_id IN (SELECT site_id FROM staff_user_sites WHERE user_id = ?))"
         " AND (? = 0 OR c.site_id = ?)"
-        " AND (? = '' OR c.full_name LIKE ? OR c.phone LIKE ? OR c.email LIKE ? OR c.doc_number LIKE ?)"
+        " AND (? = '' OR c.full_name LIKE ?" DB_LIKE_ESCAPE " OR c.phone LIKE ?" DB_LIKE_ESCAPE
+        " OR c.email LIKE ?" DB_LIKE_ESCAPE " OR c.doc_number LIKE ?" DB_LIKE_ESCAPE ")"
         " ORDER BY c.full_name, c.id LIMIT ? OFFSET ?",
         "IiiisssssII", u->all_sites, u->id, site, site, q, like, like, like, like, CUSTOMERS_PAGE + 1,
         (int)((page - 1) * CUSTOMERS_PAGE));

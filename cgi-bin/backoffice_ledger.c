@@ -586,23 +586,34 @@ static int statement_rows(web_req_t *req, const ledger_statement_t *st, const ch
     return 0;
 }
 
+/* The customer, the period asked for and the statement, shared by the
+ * page and the CSV.  Returns 0, or what the handler must return: an
+ * HTTP status, or the re-rendered page (with its 422) for a bad period. */
+static int load_statement(web_req_t *req, acct_t *c, period_t *p, ledger_statement_t *st, const char **cur)
+{
+    int rc = load_customer(req, web_param_id(req, 0), c);
+    if (rc) return rc;
+    inv_error_t err = { 0 };
+    if (read_period(req, p, &err) != 0) {
+        bo_form_error(req, &err);
+        return page_render(req, "backoffice/statement.cs") ? 500 : WEB_DONE;
+    }
+    memset(st, 0, sizeof *st);
+    if ((rc = ledger_statement(page_db(req), req->arena, c->customer_id, p->from, p->to, st)) != 0)
+        return page_db_fail(req, rc);
+    *cur = st->currency && *st->currency ? st->currency : c->currency;
+    return 0;
+}
+
 int bo_statement(web_req_t *req)
 {
     acct_t c;
-    int rc = load_customer(req, web_param_id(req, 0), &c);
-    if (rc) return rc;
-    render_t *r = page_r(req);
     period_t p;
-    inv_error_t err = { 0 };
-    if (read_period(req, &p, &err) != 0) {
-        bo_form_error(req, &err);
-        return page_render(req, "backoffice/statement.cs") ? 500 : 0;
-    }
     ledger_statement_t st;
-    memset(&st, 0, sizeof st);
-    if ((rc = ledger_statement(page_db(req), req->arena, c.customer_id, p.from, p.to, &st)) != 0)
-        return page_db_fail(req, rc);
-    const char *cur = st.currency && *st.currency ? st.currency : c.currency;
+    const char *cur = NULL;
+    int rc = load_statement(req, &c, &p, &st, &cur);
+    if (rc) return rc == WEB_DONE ? 0 : rc;
+    render_t *r = page_r(req);
     render_set_int(r, 1, "Statement.shown");
     render_set(r, plain(req, st.opening, cur), "Statement.opening");
     render_set(r, plain(req, st.closing, cur), "Statement.closing");
@@ -619,8 +630,6 @@ int bo_statement(web_req_t *req)
     return page_render(req, "backoffice/statement.cs") ? 500 : 0;
 }
 
-static void to_response(void *ctx, const char *buf, size_t len) { web_write(ctx, buf, len); }
-
 /* A money column: a plain decimal written as is, since csv_field would
  * guard a leading '-' as if it began a formula. */
 static void csv_money(web_req_t *req, int64_t v, int show, const char *currency)
@@ -633,22 +642,14 @@ static void csv_money(web_req_t *req, int64_t v, int show, const char *currency)
 int bo_statement_csv(web_req_t *req)
 {
     acct_t c;
-    int rc = load_customer(req, web_param_id(req, 0), &c);
-    if (rc) return rc;
     period_t p;
-    inv_error_t err = { 0 };
-    if (read_period(req, &p, &err) != 0) {
-        bo_form_error(req, &err);
-        return page_render(req, "backoffice/statement.cs") ? 500 : 0;
-    }
     ledger_statement_t st;
-    memset(&st, 0, sizeof st);
-    if ((rc = ledger_statement(page_db(req), req->arena, c.customer_id, p.from, p.to, &st)) != 0)
-        return page_db_fail(req, rc);
-    const char *cur = st.currency && *st.currency ? st.currency : c.currency;
+    const char *cur = NULL;
+    int rc = load_statement(req, &c, &p, &st, &cur);
+    if (rc) return rc == WEB_DONE ? 0 : rc;
     static const char *const head[] = { "journal", "date", "document", "kind", "method", "reference", "memo",
                                         "reverses", "reversed_by", "debit", "credit", "balance" };
-    csv_row(to_response, req, head, 12);
+    csv_row(web_sink, req, head, 12);
     for (int i = 0; i < st.nlines; i++) {
         const ledger_stmt_line_t *l = &st.lines[i];
         char id[24], revs[24], revby[24];
@@ -659,7 +660,7 @@ int bo_statement_csv(web_req_t *req)
                                l->reverses_id ? revs : "", l->reversed_by ? revby : "" };
         for (int k = 0; k < 9; k++) {
             if (k) web_puts(req, ",");
-            csv_field(to_response, req, text[k]);
+            csv_field(web_sink, req, text[k]);
         }
         csv_money(req, l->amount, l->amount > 0, cur);
         csv_money(req, -l->amount, l->amount < 0, cur);

@@ -7,6 +7,7 @@
  * the site's zone; the database holds UTC.  A worker serves one request
  * at a time, so switching the process's TZ for a conversion is safe. */
 #include "backoffice.h"
+#include "validate.h"
 #include "visit.h"
 #include "customer.h"
 #include "money.h"
@@ -50,34 +51,6 @@ static int all_digits(const char *s)
     if (!s || !*s) return 0;
     for (; *s; s++) if (*s < '0' || *s > '9') return 0;
     return 1;
-}
-
-/* A strict YYYY-MM-DD that names a real day. */
-static int valid_date(const char *s)
-{
-    if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-') return 0;
-    for (int i = 0; i < 10; i++)
-        if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9')) return 0;
-    int y = atoi(s), m = atoi(s + 5), d = atoi(s + 8);
-    static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-    if (y < 1970 || y > 9998 || m < 1 || m > 12 || d < 1) return 0;
-    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    return d <= days[m - 1] + (m == 2 && leap);
-}
-
-/* "%text%" for LIKE, with LIKE's own characters taken literally. */
-static const char *contains_pattern(arena_t *a, const char *text)
-{
-    char *out = arena_alloc(a, strlen(text) * 2 + 3), *o = out;
-    if (!out) return NULL;
-    *o++ = '%';
-    for (const char *p = text; *p; p++) {
-        if (*p == '!' || *p == '%' || *p == '_') *o++ = '!';
-        *o++ = *p;
-    }
-    *o++ = '%';
-    *o = '\0';
-    return out;
 }
 
 /* ---------- site time ---------- */
@@ -204,6 +177,13 @@ static int date_bounds(web_req_t *req, visit_filter_t *f)
 /* Reads the filters.  Returns 0, a 4xx/5xx status already set up (404
  * for another site's site, customer or cell), or -1 with err for a
  * value that cannot be read (shown on the page with 422). */
+/* A real date whose next day MariaDB still accepts (the range ends at
+ * the start of the day after "to"). */
+static int local_date_ok(const char *s)
+{
+    return validate_date(s) && atoi(s) < 9999;
+}
+
 static int read_filter(web_req_t *req, visit_filter_t *f, inv_error_t *err)
 {
     memset(f, 0, sizeof *f);
@@ -229,7 +209,7 @@ static int read_filter(web_req_t *req, visit_filter_t *f, inv_error_t *err)
         if (rc) return rc;
     } else if (customer) {
         if (strlen(customer) > SEARCH_TEXT_MAX * 4) { *err = (inv_error_t){ "customer", "too_long" }; return -1; }
-        f->customer_like = contains_pattern(req->arena, customer);
+        f->customer_like = db_like_pattern(req->arena, customer, 1);
     }
     if (cell) {
         if (!(f->cell_id = parse_id(cell))) { *err = (inv_error_t){ "cell", "invalid" }; return -1; }
@@ -238,8 +218,8 @@ static int read_filter(web_req_t *req, visit_filter_t *f, inv_error_t *err)
         int rc = staff_check_site(req, s);
         if (rc) return rc;
     }
-    if (f->from && !valid_date(f->from)) { *err = (inv_error_t){ "from", "bad_date" }; return -1; }
-    if (f->to && !valid_date(f->to)) { *err = (inv_error_t){ "to", "bad_date" }; return -1; }
+    if (f->from && !local_date_ok(f->from)) { *err = (inv_error_t){ "from", "bad_date" }; return -1; }
+    if (f->to && !local_date_ok(f->to)) { *err = (inv_error_t){ "to", "bad_date" }; return -1; }
     if (f->verified_by && !known_verifier(f->verified_by)) { *err = (inv_error_t){ "verified_by", "invalid" }; return -1; }
     if (f->from || f->to) {
         int rc = date_bounds(req, f);
@@ -281,7 +261,7 @@ static int visits_query(web_req_t *req, arena_t *a, const visit_filter_t *f, int
         " ORDER BY v.checked_in_at %s, v.id %s LIMIT ? OFFSET ?",
         f->site_id ? " AND v.site_id = ?" : " AND ? = 0",
         f->customer_id ? " AND v.customer_id = ?" : " AND ? = 0",
-        f->customer_like ? " AND cu.full_name LIKE ? ESCAPE '!'" : " AND ? IS NULL",
+        f->customer_like ? " AND cu.full_name LIKE ?" DB_LIKE_ESCAPE : " AND ? IS NULL",
         f->cell_id ? " AND v.cell_id = ?" : " AND ? = 0",
         f->bounds ? " AND EXISTS (SELECT 1 FROM JSON_TABLE(?, '$[*]' COLUMNS (site BIGINT UNSIGNED PATH '$.site',"
                     " lo DATETIME(6) PATH '$.lo', hi DATETIME(6) PATH '$.hi')) d"
@@ -387,8 +367,6 @@ int bo_visits(web_req_t *req)
 
 /* ---------- CSV ---------- */
 
-static void to_response(void *ctx, const char *buf, size_t len) { web_write(ctx, buf, len); }
-
 static void audit_export(web_req_t *req, const visit_filter_t *f, int rows, int truncated)
 {
     json_t *j = json_pack("{s:I, s:I, s:I, s:s?, s:s?, s:s?, s:i, s:b}", "site_id", (json_int_t)f->site_id,
@@ -417,7 +395,7 @@ int bo_visits_csv(web_req_t *req)
                                         "verified_by", "override_reason", "verification_ref", "staff_in",
                                         "staff_out" };
     enum { NCOL = sizeof head / sizeof head[0] };
-    csv_row(to_response, req, head, NCOL);
+    csv_row(web_sink, req, head, NCOL);
     /* Keyset batches in a scratch arena: an export of the whole cap
      * costs the memory of one batch, plus the response itself, and a
      * visit begun during the export cannot shift rows between batches. */
@@ -443,7 +421,7 @@ int bo_visits_csv(web_req_t *req)
                 open ? "" : db_cell(res, i, V_SECONDS), db_cell(res, i, V_BY), db_cell(res, i, V_REASON),
                 db_cell(res, i, V_REF), db_cell(res, i, V_STAFF_IN), db_cell(res, i, V_STAFF_OUT),
             };
-            csv_row(to_response, req, row, NCOL);
+            csv_row(web_sink, req, row, NCOL);
             written++;
         }
         if (truncated || res->nrows < want) break;
@@ -508,14 +486,14 @@ static int search_contracts(web_req_t *req, const char *q)
 {
     const auth_user_t *u = staff_user(req);
     int64_t id = all_digits(q) ? parse_id(q) : 0;
-    const char *like = all_digits(q) ? NULL : contains_pattern(req->arena, q);
+    const char *like = all_digits(q) ? NULL : db_like_pattern(req->arena, q, 1);
     db_res_t *res;
     int rc = db_query(page_db(req), req->arena, &res,
         "SELECT k.id, k.state, cu.id, cu.full_name, s.name, ce.label, b.name"
         " FROM contracts k JOIN customers cu ON cu.id = k.customer_id JOIN sites s ON s.id = k.site_id"
         " JOIN cells ce ON ce.id = k.cell_id JOIN banks b ON b.id = ce.bank_id"
         " WHERE k.state <> 'closed' AND (? = 1 OR k.site_id IN (SELECT site_id FROM staff_user_sites WHERE user_id = ?))"
-        " AND (cu.id = ? OR cu.full_name LIKE ? ESCAPE '!')"
+        " AND (cu.id = ? OR cu.full_name LIKE ?" DB_LIKE_ESCAPE ")"
         " ORDER BY cu.full_name, cu.id, k.id LIMIT ?",
         "IiisI", u->all_sites, u->id, id, like, SEARCH_MAX);
     if (rc) return rc;

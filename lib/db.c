@@ -428,3 +428,17 @@ int db_run_tx(db_t *db, int attempts, int (*fn)(db_t *db, void *ctx), void *ctx)
     }
     return rc;
 }
+
+const char *db_like_pattern(arena_t *a, const char *text, int contains)
+{
+    char *out = arena_alloc(a, strlen(text) * 2 + 3), *o = out;
+    if (!out) return NULL;
+    if (contains) *o++ = '%';
+    for (const char *p = text; *p; p++) {
+        if (*p == '!' || *p == '%' || *p == '_') *o++ = '!';
+        *o++ = *p;
+    }
+    *o++ = '%';
+    *o = '\0';
+    return out;
+}

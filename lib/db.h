@@ -47,6 +47,12 @@ long  db_exec(db_t *db, const char *sql, const char *types, ...);
 int   db_exec_script(db_t *db, const char *sql, char *err, size_t errlen);
 int64_t db_last_id(db_t *db);
 
+/* A LIKE pattern that matches text literally: '!', '%' and '_' in it are
+ * escaped with '!', so the SQL must add DB_LIKE_ESCAPE after "LIKE ?".
+ * contains: "%text%", else the prefix "text%".  NULL when out of memory. */
+#define DB_LIKE_ESCAPE " ESCAPE '!'"
+const char *db_like_pattern(arena_t *a, const char *text, int contains);
+
 int   db_begin(db_t *db);
 int   db_commit(db_t *db);
 void  db_rollback(db_t *db);             /* no-op outside a transaction */

@@ -101,6 +101,8 @@ void web_write(web_req_t *r, const char *buf, size_t len)
     r->out[r->out_len] = '\0';
 }
 
+void web_sink(void *req, const char *buf, size_t len) { web_write(req, buf, len); }
+
 void web_puts(web_req_t *r, const char *s) { web_write(r, s, strlen(s)); }
 
 void web_printf(web_req_t *r, const char *fmt, ...)

@@ -127,6 +127,8 @@ void web_add_header(web_req_t *r, const char *name, const char *value);
 void web_set_cookie(web_req_t *r, const char *name, const char *value, long max_age, int http_only);
 void web_write(web_req_t *r, const char *buf, size_t len);
 void web_puts(web_req_t *r, const char *s);
+/* web_write with an untyped request: a sink for writers such as lib/csv. */
+void web_sink(void *req, const char *buf, size_t len);
 void web_printf(web_req_t *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void web_reset_body(web_req_t *r);
 int  web_redirect(web_req_t *r, const char *location);        /* 303 See Other; returns 0 */

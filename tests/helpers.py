@@ -33,3 +33,51 @@ def post_form(stack, s, page, action, data, **kw):
     r = s.get(stack.base + page)
     assert r.status_code == 200, (page, r.status_code, r.text[:300])
     return s.post(stack.base + action, data={"_csrf": csrf_of(r.text), **data}, allow_redirects=False, **kw)
+
+
+def new_user(stack, admin, role, sites=None):
+    """A staff user made through the users page (all sites unless site ids
+    are given); returns (username, password)."""
+    name, pw = uniq("u_"), "pw-" + uuid.uuid4().hex
+    data = {"username": name, "display_name": "", "role": role, "password": pw, "active": "1"}
+    if sites is None:
+        data["all_sites"] = "1"
+    else:
+        data["sites"] = [str(x) for x in sites]
+    r = post_form(stack, admin, "/admin/users/new", "/admin/users", data)
+    assert r.status_code == 303, r.text[:500]
+    return name, pw
+
+
+def new_customer(stack, site_id, name=None):
+    """A minimal vault customer written straight to the table (for tests
+    whose subject is not the customer pages); returns its id."""
+    name = name or "Test Customer " + uuid.uuid4().hex[:6]
+    doc = "P" + uuid.uuid4().hex[:10].upper()
+    stack.sql("INSERT INTO customers (site_id, full_name, date_of_birth, doc_type, doc_number, doc_expiry)"
+              " VALUES (%s, %s, '1980-01-01', 'passport', %s, '2035-01-01')", site_id, name, doc)
+    return int(one(stack, "SELECT id FROM customers WHERE doc_number = %s", doc))
+
+
+PROBLEM_TYPE = "urn:strongroom:problem:"
+
+
+def is_problem(r, status, code):
+    """r is an RFC 9457 problem document with this status and code; returns it."""
+    assert r.status_code == status, (r.status_code, r.text)
+    assert r.headers["Content-Type"] == "application/problem+json", r.headers
+    assert "<html" not in r.text.lower()
+    body = r.json()
+    assert body["status"] == status and body["code"] == code, body
+    assert body["type"] == PROBLEM_TYPE + code
+    assert isinstance(body["title"], str) and body["title"]
+    assert r.headers.get("Cache-Control") == "no-store"
+    return body
+
+
+def invalid(r, field, reason):
+    """r is a 422 validation problem naming field and reason."""
+    body = is_problem(r, 422, "validation_failed")
+    assert (body.get("field"), body.get("reason")) == (field, reason), body
+    assert body["detail"]
+    return body

@@ -14,10 +14,9 @@ import time
 import uuid
 
 import requests
-from helpers import count
+from helpers import count, is_problem, invalid
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-PROBLEM_TYPE = "urn:strongroom:problem:"
 
 
 class Key:
@@ -46,26 +45,6 @@ def api(key):
     if key:
         s.headers["Authorization"] = "Bearer " + (key.key if isinstance(key, Key) else key)
     return s
-
-
-def is_problem(r, status, code):
-    """r is an RFC 9457 problem document with this status and code; returns it."""
-    assert r.status_code == status, (r.status_code, r.text)
-    assert r.headers["Content-Type"] == "application/problem+json", r.headers
-    assert "<html" not in r.text.lower()
-    body = r.json()
-    assert body["status"] == status and body["code"] == code, body
-    assert body["type"] == PROBLEM_TYPE + code
-    assert isinstance(body["title"], str) and body["title"]
-    assert r.headers.get("Cache-Control") == "no-store"
-    return body
-
-
-def invalid(r, field, reason):
-    body = is_problem(r, 422, "validation_failed")
-    assert (body.get("field"), body.get("reason")) == (field, reason), body
-    assert body["detail"]
-    return body
 
 
 def site_body(**extra):

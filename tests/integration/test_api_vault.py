@@ -14,9 +14,8 @@ from datetime import date, timedelta
 
 import pytest
 import requests
-from helpers import count
+from helpers import count, is_problem, invalid
 
-PROBLEM_TYPE = "urn:strongroom:problem:"
 PAYLOADS = ["Robert'); DROP TABLE customers;--", "<script>alert(1)</script>", "\" onmouseover=\"x",
             "1 OR 1=1; --", "Ünïcødé 🔒 ячейка"]
 
@@ -44,24 +43,6 @@ def api(key):
     s = requests.Session()
     s.headers["Authorization"] = "Bearer " + key.key
     return s
-
-
-def is_problem(r, status, code):
-    assert r.status_code == status, (r.status_code, r.text)
-    assert r.headers["Content-Type"] == "application/problem+json", r.headers
-    body = r.json()
-    assert body["status"] == status and body["code"] == code, body
-    assert body["type"] == PROBLEM_TYPE + code
-    assert isinstance(body["title"], str) and body["title"]
-    assert r.headers.get("Cache-Control") == "no-store"
-    return body
-
-
-def invalid(r, field, reason):
-    body = is_problem(r, 422, "validation_failed")
-    assert (body.get("field"), body.get("reason")) == (field, reason), body
-    assert body["detail"]
-    return body
 
 
 def idem():

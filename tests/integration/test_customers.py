@@ -12,7 +12,7 @@ import uuid
 import pytest
 import requests
 
-from helpers import csrf_of, uniq, one, count, post_form
+from helpers import csrf_of, uniq, one, count, post_form, new_user, new_customer
 
 PAYLOADS = [
     "Robert'); DROP TABLE customers;--",
@@ -119,18 +119,6 @@ def contract_id(r):
     return int(re.search(r"/admin/contracts/(\d+)", r.headers["Location"]).group(1))
 
 
-def new_user(stack, admin, role, sites=None):
-    name, pw = uniq("c_"), "pw-" + uuid.uuid4().hex
-    data = {"username": name, "display_name": "", "role": role, "password": pw, "active": "1"}
-    if sites is None:
-        data["all_sites"] = "1"
-    else:
-        data["sites"] = [str(x) for x in sites]
-    r = post_form(stack, admin, "/admin/users/new", "/admin/users", data)
-    assert r.status_code == 303, r.text[:500]
-    return name, pw
-
-
 @pytest.fixture(scope="module")
 def vault(stack, admin):
     site, cells = make_vault_site(stack)
@@ -165,6 +153,19 @@ def test_customers_create_show_search_and_audit(stack, admin, vault):
     detail = one(stack, "SELECT detail FROM audit_log WHERE action = 'customer.create' AND object_id = %s", cid)
     assert doc not in detail and "ivan" not in detail
 
+
+
+def test_customer_search_takes_like_characters_literally(stack, admin, vault):
+    site, _ = vault
+    tag = uniq("lk")
+    odd = new_customer(stack, site, "Odd " + tag)
+    plain = new_customer(stack, site, "Plain " + tag)
+    stack.sql("UPDATE customers SET email = %s WHERE id = %s", f"{tag}%b!c_d@example.org", odd)
+    stack.sql("UPDATE customers SET email = %s WHERE id = %s", f"{tag}xbxcxd@example.org", plain)
+    for q, want in ((f"{tag}%b!c_d", [odd]), ("%b!c_", [odd]), ("!", [odd]), (f"{tag}_b", []), (tag, [odd, plain])):
+        listing = admin.get(stack.base + "/admin/customers", params={"q": q}).text
+        found = [c for c in (odd, plain) if f'href="/admin/customers/{c}"' in listing]
+        assert found == want, (q, found)
 
 def test_customers_list_pages_and_filters_by_site(stack, admin, vault):
     site, _ = vault

@@ -13,7 +13,7 @@ import uuid
 import pytest
 import requests
 
-from helpers import csrf_of, uniq, one, count
+from helpers import csrf_of, uniq, one, count, new_user, new_customer
 
 PAYLOADS = [
     "Robert'); DROP TABLE ledger_journals;--",
@@ -51,29 +51,6 @@ def new_site(stack, currency="EUR", tz="UTC"):
     stack.sql("INSERT INTO sites (name, address, time_zone, currency, languages, mod_vault, mod_storage, mod_mailroom)"
               " VALUES (%s, %s, %s, %s, 'en,ru', 1, 0, 0)", name, "1 Test Street", tz, currency)
     return int(one(stack, "SELECT id FROM sites WHERE name = %s", name))
-
-
-def new_customer(stack, site_id, name=None):
-    name = name or "Test Customer " + uuid.uuid4().hex[:6]
-    doc = "P" + uuid.uuid4().hex[:10].upper()
-    stack.sql("INSERT INTO customers (site_id, full_name, date_of_birth, doc_type, doc_number, doc_expiry)"
-              " VALUES (%s, %s, '1980-01-01', 'passport', %s, '2035-01-01')", site_id, name, doc)
-    return int(one(stack, "SELECT id FROM customers WHERE doc_number = %s", doc))
-
-
-def new_user(stack, admin, role, sites=None):
-    """Creates a staff user through the users page; returns (name, password)."""
-    name, pw = uniq("u_"), "pw-" + uuid.uuid4().hex
-    page = admin.get(stack.base + "/admin/users/new").text
-    data = {"_csrf": csrf_of(page), "username": name, "display_name": "", "role": role, "password": pw,
-            "active": "1"}
-    if sites is None:
-        data["all_sites"] = "1"
-    else:
-        data["sites"] = [str(x) for x in sites]
-    r = admin.post(stack.base + "/admin/users", data=data, allow_redirects=False)
-    assert r.status_code == 303, r.text[:500]
-    return name, pw
 
 
 @pytest.fixture

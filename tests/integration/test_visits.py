@@ -15,12 +15,11 @@ import json
 import os
 import re
 import threading
-import uuid
 
 import pytest
 import requests
 
-from helpers import csrf_of, uniq, one, count
+from helpers import csrf_of, uniq, one, count, new_user, new_customer
 
 PAYLOADS = [
     "Robert'); DROP TABLE visits;--",
@@ -64,14 +63,6 @@ def new_site(stack, tz="UTC"):
     return site
 
 
-def new_customer(stack, site, name=None):
-    name = name or "Visitor " + uuid.uuid4().hex[:6]
-    doc = "P" + uuid.uuid4().hex[:10].upper()
-    stack.sql("INSERT INTO customers (site_id, full_name, date_of_birth, doc_type, doc_number, doc_expiry)"
-              " VALUES (%s, %s, '1980-01-01', 'passport', %s, '2035-01-01')", site, name, doc)
-    return int(one(stack, "SELECT id FROM customers WHERE doc_number = %s", doc))
-
-
 def new_cell(stack, site):
     bank = int(one(stack, "SELECT id FROM banks WHERE site_id = %s", site))
     number = count(stack, "SELECT COALESCE(MAX(number), 0) + 1 FROM cells WHERE bank_id = %s", bank)
@@ -109,18 +100,9 @@ def insert_visit(stack, v, checked_in, checked_out=None, by="staff_override", re
     return int(one(stack, "SELECT MAX(id) FROM visits WHERE contract_id = %s", contract or v.contract))
 
 
-def new_user(stack, admin, role, sites=None):
+def user_session(stack, admin, role, sites=None):
     """A staff user made through the users page; returns a logged-in session and the user's id."""
-    name, pw = uniq("u_"), "pw-" + uuid.uuid4().hex
-    page = admin.get(stack.base + "/admin/users/new").text
-    data = {"_csrf": csrf_of(page), "username": name, "display_name": "", "role": role, "password": pw,
-            "active": "1"}
-    if sites is None:
-        data["all_sites"] = "1"
-    else:
-        data["sites"] = [str(x) for x in sites]
-    r = admin.post(stack.base + "/admin/users", data=data, allow_redirects=False)
-    assert r.status_code == 303, r.text[:500]
+    name, pw = new_user(stack, admin, role, sites)
     s = requests.Session()
     r = s.get(stack.base + "/admin/login")
     r = s.post(stack.base + "/admin/login", data={"_csrf": csrf_of(r.text), "username": name, "password": pw},
@@ -496,7 +478,7 @@ def test_other_sites_visits_are_not_found(stack, admin):
     mine, theirs = Vault(stack), Vault(stack)
     theirs_visit = insert_visit(stack, theirs, "2024-05-01 10:00:00")
     mine_visit = insert_visit(stack, mine, "2024-05-01 10:00:00")
-    op, _ = new_user(stack, admin, "operator", sites=[mine.site])
+    op, _ = user_session(stack, admin, "operator", sites=[mine.site])
 
     page = op.get(f"{stack.base}/admin/visits").text
     assert mine_visit in history(page) and theirs_visit not in history(page)
@@ -523,12 +505,12 @@ def test_other_sites_visits_are_not_found(stack, admin):
 def test_roles(stack, admin):
     v = Vault(stack)
     vid = insert_visit(stack, v, "2024-06-01 10:00:00")
-    cashier, _ = new_user(stack, admin, "cashier")
+    cashier, _ = user_session(stack, admin, "cashier")
     for path in ["/admin/visits", "/admin/visits.csv", f"/admin/visits/new?contract={v.contract}"]:
         assert cashier.get(stack.base + path).status_code == 403, path
     assert 'href="/admin/visits"' not in cashier.get(stack.base + "/admin/").text
 
-    auditor, _ = new_user(stack, admin, "auditor")
+    auditor, _ = user_session(stack, admin, "auditor")
     page = auditor.get(f"{stack.base}/admin/visits?site={v.site}").text
     assert vid in history(page) and f'id="inside-{vid}"' in page
     assert f'id="checkout-{vid}"' not in page and 'href="/admin/visits/new"' not in page
@@ -540,7 +522,7 @@ def test_roles(stack, admin):
     assert visits_of(stack, other.contract) == 0
     assert one(stack, "SELECT checked_out_at FROM visits WHERE id = %s", vid) == "NULL"
 
-    operator, op_id = new_user(stack, admin, "operator")
+    operator, op_id = user_session(stack, admin, "operator")
     assert check_out(stack, operator, vid).status_code == 303
     assert one(stack, "SELECT checkout_staff_id FROM visits WHERE id = %s", vid) == str(op_id)
 

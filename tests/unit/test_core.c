@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include "web.h"
+#include "db.h"
 #include "auth.h"
 #include "audit.h"
 #include "secret.h"
@@ -367,6 +368,17 @@ static void test_utf8(void **state)
     assert_int_equal(utf8_chars(""), 0);
 }
 
+/* LIKE patterns match the text literally, with '!' as the escape. */
+static void test_like_pattern(void **state)
+{
+    (void)state;
+    arena_t *a = arena_new(0);
+    assert_string_equal(db_like_pattern(a, "cell.", 0), "cell.%");
+    assert_string_equal(db_like_pattern(a, "50%_off!", 1), "%50!%!_off!!%");
+    assert_string_equal(db_like_pattern(a, "", 1), "%%");
+    arena_free(a);
+}
+
 int main(void)
 {
     secret_init();
@@ -387,6 +399,7 @@ int main(void)
         cmocka_unit_test(test_lang_parity),
         cmocka_unit_test(test_utf8),
         cmocka_unit_test(test_templates_avoid_alt),
+        cmocka_unit_test(test_like_pattern),
     };
     return cmocka_run_group_tests_name("core", tests, NULL, NULL);
 }
