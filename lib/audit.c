@@ -6,6 +6,8 @@
 #include <sys/time.h>
 #include <time.h>
 #include <sodium.h>
+#include <stdlib.h>
+#include <jansson.h>
 
 static void feed_str(crypto_generichash_state *st, const char *s)
 {
@@ -55,6 +57,83 @@ static void now_utc(char out[32])
     snprintf(out, 32, "%s.%06ld", base, (long)tv.tv_usec);
 }
 
+/* One row: the VALUES form, the statement every audited change sends. */
+static int insert_one(db_t *db, const audit_row_t *row, const char *hash)
+{
+    long n = db_exec(db,
+        "INSERT INTO audit_log (id, at, actor_type, actor_id, actor_name, ip, action, object_type,"
+        " object_id, site_id, detail, prev_hash, hash)"
+        " VALUES (?, ?, ?, NULLIF(?, 0), ?, ?, ?, ?, NULLIF(?, 0), NULLIF(?, 0), ?, ?, ?)",
+        "ississssiisss", row->id, row->at, row->actor_type, row->actor_id, row->actor_name, row->ip,
+        row->action, row->object_type, row->object_id, row->site_id, row->detail, row->prev_hash, hash);
+    return n < 0 ? (int)n : DB_OK;
+}
+
+/* Many rows: one JSON array of [id, action, object_type, object_id,
+ * site_id, detail, prev_hash, hash] read by JSON_TABLE, the actor and time
+ * shared.  The rows go in id order, each extending the one before. */
+static int insert_many(db_t *db, const audit_row_t *first, json_t *rows)
+{
+    char *text = json_dumps(rows, JSON_COMPACT);
+    if (!text) return DB_ERR;
+    long n = db_exec(db,
+        "INSERT INTO audit_log (id, at, actor_type, actor_id, actor_name, ip, action, object_type,"
+        " object_id, site_id, detail, prev_hash, hash)"
+        " SELECT r.id, ?, ?, NULLIF(?, 0), ?, ?, r.action, r.object_type, NULLIF(r.object_id, 0),"
+        " NULLIF(r.site_id, 0), r.detail, r.prev_hash, r.hash"
+        " FROM JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT UNSIGNED PATH '$[0]', action VARCHAR(64) PATH '$[1]',"
+        "   object_type VARCHAR(32) PATH '$[2]', object_id BIGINT UNSIGNED PATH '$[3]',"
+        "   site_id BIGINT UNSIGNED PATH '$[4]', detail TEXT PATH '$[5]', prev_hash CHAR(64) PATH '$[6]',"
+        "   hash CHAR(64) PATH '$[7]')) r ORDER BY r.id",
+        "ssisss", first->at, first->actor_type, first->actor_id, first->actor_name, first->ip, text);
+    free(text);
+    return n < 0 ? (int)n : DB_OK;
+}
+
+int audit_append(db_t *db, int64_t next_id, const char *prev_hash, const audit_actor_t *actor,
+                 const audit_entry_t *rows, int n)
+{
+    if (n <= 0) return DB_OK;
+    char at[32];
+    now_utc(at);
+    char hash[65], prev[65];
+    snprintf(prev, sizeof prev, "%s", prev_hash ? prev_hash : "");
+    json_t *many = n > 1 ? json_array() : NULL;
+    if (n > 1 && !many) return DB_ERR;
+    audit_row_t row = { 0 };
+    for (int i = 0; i < n; i++) {
+        const audit_entry_t *e = &rows[i];
+        row = (audit_row_t){
+            .id = next_id + i,
+            .at = at,
+            .actor_type = actor && actor->type ? actor->type : "system",
+            .actor_id = actor ? actor->id : 0,
+            .actor_name = actor && actor->name ? actor->name : "",
+            .ip = actor && actor->ip ? actor->ip : "",
+            .action = e->action,
+            .object_type = e->object_type ? e->object_type : "",
+            .object_id = e->object_id,
+            .site_id = e->site_id,
+            .detail = e->detail ? e->detail : "{}",
+            .prev_hash = prev,
+        };
+        audit_row_hash(&row, hash);
+        if (many && json_array_append_new(many, json_pack("[I, s, s, I, I, s, s, s]", (json_int_t)row.id, row.action,
+                                                          row.object_type, (json_int_t)row.object_id,
+                                                          (json_int_t)row.site_id, row.detail, prev, hash)) != 0) {
+            json_decref(many);
+            return DB_ERR;
+        }
+        if (!many) break;
+        memcpy(prev, hash, sizeof prev);
+    }
+    /* The table's trigger checks that each row extends the head and moves
+     * the head to it, in the same statement. */
+    int rc = many ? insert_many(db, &row, many) : insert_one(db, &row, hash);
+    json_decref(many);
+    return rc;
+}
+
 int audit_write(db_t *db, const audit_actor_t *actor, const char *action,
                 const char *object_type, int64_t object_id, int64_t site_id,
                 const char *detail)
@@ -63,41 +142,15 @@ int audit_write(db_t *db, const audit_actor_t *actor, const char *action,
     int rc;
     if (own_tx && (rc = db_begin(db)) != DB_OK) return rc;
 
-    arena_t *a = arena_new(4096);
+    arena_t *a = arena_new(1024);
     if (!a) { if (own_tx) db_rollback(db); return DB_ERR; }
     db_res_t *head;
-    rc = db_query(db, a, &head, "SELECT last_id, last_hash FROM audit_head WHERE id = 1 FOR UPDATE", "");
+    rc = db_query(db, a, &head, "SELECT last_id + 1, last_hash FROM audit_head WHERE id = 1 FOR UPDATE", "");
     if (rc == DB_OK && head->nrows != 1) rc = DB_ERR;
-    if (rc != DB_OK) { arena_free(a); if (own_tx) db_rollback(db); return rc; }
-
-    char at[32];
-    now_utc(at);
-    audit_row_t row = {
-        .id = db_cell_int(head, 0, 0) + 1,
-        .at = at,
-        .actor_type = actor && actor->type ? actor->type : "system",
-        .actor_id = actor ? actor->id : 0,
-        .actor_name = actor && actor->name ? actor->name : "",
-        .ip = actor && actor->ip ? actor->ip : "",
-        .action = action,
-        .object_type = object_type ? object_type : "",
-        .object_id = object_id,
-        .site_id = site_id,
-        .detail = detail ? detail : "{}",
-        .prev_hash = db_cell(head, 0, 1),
-    };
-    char hash[65];
-    audit_row_hash(&row, hash);
-    long n = db_exec(db,
-        "INSERT INTO audit_log (id, at, actor_type, actor_id, actor_name, ip, action, object_type,"
-        " object_id, site_id, detail, prev_hash, hash)"
-        " VALUES (?, ?, ?, NULLIF(?, 0), ?, ?, ?, ?, NULLIF(?, 0), NULLIF(?, 0), ?, ?, ?)",
-        "ississssiisss", row.id, row.at, row.actor_type, row.actor_id, row.actor_name, row.ip,
-        row.action, row.object_type, row.object_id, row.site_id, row.detail, row.prev_hash, hash);
-    if (n >= 0)
-        n = db_exec(db, "UPDATE audit_head SET last_id = ?, last_hash = ? WHERE id = 1", "is", row.id, hash);
+    audit_entry_t e = { action, object_type, object_id, site_id, detail };
+    if (rc == DB_OK) rc = audit_append(db, db_cell_int(head, 0, 0), db_cell(head, 0, 1), actor, &e, 1);
     arena_free(a);
-    if (n < 0) { if (own_tx) db_rollback(db); return (int)n; }
+    if (rc != DB_OK) { if (own_tx) db_rollback(db); return rc; }
     return own_tx ? db_commit(db) : DB_OK;
 }
 

@@ -36,6 +36,20 @@ int audit_write(db_t *db, const audit_actor_t *actor, const char *action,
                 const char *object_type, int64_t object_id, int64_t site_id,
                 const char *detail);
 
+/* What a row says beyond who wrote it and when. */
+typedef struct audit_entry {
+    const char *action, *object_type;
+    int64_t object_id, site_id;   /* 0 = NULL */
+    const char *detail;           /* JSON text; NULL = "{}" */
+} audit_entry_t;
+
+/* Appends n rows, in one statement, for a caller that already holds the
+ * chain head locked in its transaction: next_id and prev_hash are the
+ * head's last id + 1 and its hash (the ledger's procedure locks the head
+ * and hands both back).  audit_write is this after locking the head. */
+int audit_append(db_t *db, int64_t next_id, const char *prev_hash, const audit_actor_t *actor,
+                 const audit_entry_t *rows, int n);
+
 typedef struct audit_verify_result {
     int64_t rows;
     int64_t first_bad_id;     /* 0 when the chain is intact */

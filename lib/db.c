@@ -130,7 +130,9 @@ static int classify(db_t *db, unsigned e, const char *msg, const char *sql)
     snprintf(db->errbuf, sizeof db->errbuf, "%u: %s", e, msg);
     if (is_gone(e)) return DB_ERR_GONE;
     if (e == ER_DUP_ENTRY || e == ER_DUP_KEY) return DB_ERR_DUP;
-    if (e == ER_LOCK_DEADLOCK || e == ER_LOCK_WAIT_TIMEOUT) return DB_ERR_RETRY;
+    /* ER_AUTOINC_READ_FAILED is how InnoDB reports a deadlock on a table's
+     * auto-increment lock: the transaction is rolled back like any other. */
+    if (e == ER_LOCK_DEADLOCK || e == ER_LOCK_WAIT_TIMEOUT || e == ER_AUTOINC_READ_FAILED) return DB_ERR_RETRY;
     if (e == ER_NO_REFERENCED_ROW_2 || e == ER_ROW_IS_REFERENCED_2) return DB_ERR_FK;
     log_error("sql error %u (%s) in: %.200s", e, msg, sql);
     return DB_ERR;
@@ -314,9 +316,18 @@ static int run_once(db_t *db, arena_t *a, db_res_t **out, long *affected,
         return classify(db, mysql_stmt_errno(st), mysql_stmt_error(st), sql);
     if (affected) *affected = (long)mysql_stmt_affected_rows(st);
     db->last_id = (int64_t)mysql_stmt_insert_id(st);
-    if (a) return fetch_rows(db, st, a, out, sql);
-    mysql_stmt_free_result(st);
-    return DB_OK;
+    rc = a ? fetch_rows(db, st, a, out, sql) : DB_OK;
+    if (!a) mysql_stmt_free_result(st);
+    /* A CALL answers with its result set and then the procedure's own
+     * status: both must be read before the connection takes the next
+     * statement. */
+    while (mysql_stmt_more_results(st)) {
+        int more = mysql_stmt_next_result(st);
+        if (more > 0) return classify(db, mysql_stmt_errno(st), mysql_stmt_error(st), sql);
+        if (more < 0) break;
+        mysql_stmt_free_result(st);
+    }
+    return rc;
 }
 
 static int run(db_t *db, arena_t *a, db_res_t **out, long *affected,

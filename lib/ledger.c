@@ -1,19 +1,20 @@
 /* The double-entry ledger; ledger.h is the specification.
  *
- * A posting is, in order: input checks (before any DB work), one query for
- * the context (site currency and local date, customer and contract owners,
- * the idempotency key, account ids), accounts created on first use, the
- * customer's account locked, then the rows every posting shares, as late
- * as possible: the document counter, the journal and its entries, the
- * cached balances (locking the system accounts in id order), and the
- * audit row last: audit_head is one row every writer of the whole product
- * queues on, so it is held only from there to commit. */
+ * A posting, or a batch of them, is: input checks in C (before any DB
+ * work), one CALL of the procedure ledger_post_batch (sql/migrations/0005),
+ * which checks owners and keys, locks and creates accounts, numbers the
+ * documents, writes journals, entries and balances and leaves the audit
+ * chain head locked, then one INSERT of the audit rows (their BLAKE2b
+ * hashes are computed here) and the commit.  Two round trips inside the
+ * transaction whatever the batch size: on two cores the per-statement
+ * cost, not the rows, is what limits postings per second. */
 #include "ledger.h"
 #include "log.h"
 #include "validate.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <jansson.h>
 
 #define MAX_LINES 16
 #define POST_ATTEMPTS 5
@@ -108,11 +109,6 @@ const char *ledger_doc_label(arena_t *a, const char *series, int64_t number)
 
 /* ---------- posting ---------- */
 
-struct account {
-    const char *code, *kind;
-    int64_t id, delta;
-};
-
 /* Answer for a key posted before: that journal and its customer's balance now. */
 static int replayed(db_t *db, arena_t *a, int64_t journal_id, int64_t doc_number, int64_t customer,
                     ledger_posted_t *out)
@@ -146,72 +142,44 @@ static int lookup_key(db_t *db, arena_t *a, const char *key, int64_t site_id, in
     return replayed(db, a, db_cell_int(r, 0, 0), db_cell_int(r, 0, 1), db_cell_int(r, 0, 2), out);
 }
 
-static int by_id(const void *x, const void *y)
+/* The batch as the procedure reads it (sql/migrations/0005): one object
+ * per journal; optional members left out rather than null. */
+static char *batch_json(const ledger_journal_t *js, int n)
 {
-    const struct account *p = x, *q = y;
-    return p->id < q->id ? -1 : p->id > q->id;
-}
-
-/* Account ids: the context query found the existing ones; the rest are
- * created on first use.  A concurrent first use may create one at the
- * same time: the unique (site, code) key refuses the second, which then
- * reads the twin's row with a locking read (a plain one would not see a
- * row committed after this transaction's snapshot).  Not INSERT ... ON
- * DUPLICATE KEY UPDATE: that needs UPDATE on every inserted column, and
- * program accounts may only move balance and version. */
-static int create_accounts(db_t *db, arena_t *a, const ledger_journal_t *j, const char *currency,
-                           struct account *acc, int n)
-{
-    for (int i = 0; i < n; i++) {
-        if (acc[i].id) continue;
-        int is_customer = !strcmp(acc[i].kind, "customer");
-        long e = db_exec(db, "INSERT INTO ledger_accounts (site_id, code, kind, customer_id, currency)"
-                             " VALUES (?, ?, ?, NULLIF(?, 0), ?)",
-                         "issis", j->site_id, acc[i].code, acc[i].kind, is_customer ? j->customer_id : 0, currency);
-        if (e >= 0) { acc[i].id = db_last_id(db); continue; }
-        if (e != DB_ERR_DUP) return (int)e;
-        db_res_t *r;
-        int rc = db_query(db, a, &r, "SELECT id FROM ledger_accounts WHERE site_id = ? AND code = ? FOR UPDATE",
-                          "is", j->site_id, acc[i].code);
-        if (rc) return rc;
-        if (r->nrows != 1) return DB_ERR;
-        acc[i].id = db_cell_int(r, 0, 0);
+    json_t *batch = json_array();
+    for (int i = 0; batch && i < n; i++) {
+        const ledger_journal_t *j = &js[i];
+        json_t *lines = json_array();
+        for (int k = 0; lines && k < j->nlines; k++)
+            if (json_array_append_new(lines, json_pack("[s, I]", j->lines[k].account,
+                                                       (json_int_t)j->lines[k].amount)) != 0)
+                json_decref(lines), lines = NULL;
+        json_t *o = lines ? json_pack("{s:s, s:s, s:I, s:I, s:I, s:s, s:s, s:I, s:o}",
+                                      "key", j->idem_key, "kind", j->kind, "customer", (json_int_t)j->customer_id,
+                                      "contract", (json_int_t)j->contract_id, "amount", (json_int_t)j->amount,
+                                      "reference", j->reference ? j->reference : "", "memo", j->memo ? j->memo : "",
+                                      "reverses", (json_int_t)j->reverses_id, "lines", lines)
+                          : NULL;
+        if (o && j->method) json_object_set_new(o, "method", json_string(j->method));
+        if (o && j->value_date) json_object_set_new(o, "value_date", json_string(j->value_date));
+        if (o && j->doc_series) json_object_set_new(o, "series", json_string(j->doc_series));
+        if (!o || json_array_append_new(batch, o) != 0) json_decref(batch), batch = NULL;
     }
-    return DB_OK;
+    char *text = batch ? json_dumps(batch, JSON_COMPACT) : NULL;
+    json_decref(batch);
+    return text;
 }
 
-/* Fills ids from the context query's "id code id code ..." list of the
- * site's system accounts and the customer's account id. */
-static void known_ids(struct account *acc, int n, const char *system_list, int64_t customer_account)
+/* "not_found:customer_id" -> LEDGER_NOT_FOUND with err naming the field
+ * (a static string: err outlives the result set). */
+static int refusal(const char *status, ledger_err_t *err)
 {
-    for (int i = 0; i < n; i++) {
-        acc[i].id = 0;
-        if (!strcmp(acc[i].kind, "customer")) { acc[i].id = customer_account; continue; }
-        size_t len = strlen(acc[i].code);
-        for (const char *p = system_list; p && *p;) {
-            char *end;
-            long long id = strtoll(p, &end, 10);
-            if (*end != ' ') break;
-            const char *code = end + 1;
-            const char *next = strchr(code, ' ');
-            size_t clen = next ? (size_t)(next - code) : strlen(code);
-            if (clen == len && !strncmp(code, acc[i].code, len)) { acc[i].id = id; break; }
-            p = next ? next + 1 : code + clen;
-        }
-    }
-}
-
-/* The next number of a series, gap-free: the counter row stays locked
- * until commit, and a rollback gives the number back. */
-static int next_doc_number(db_t *db, const ledger_journal_t *j, int64_t *number)
-{
-    /* LAST_INSERT_ID(expr) hands the new value back without a SELECT. */
-    long n = db_exec(db, "INSERT INTO doc_counters (site_id, series, next_no) VALUES (?, ?, LAST_INSERT_ID(2))"
-                         " ON DUPLICATE KEY UPDATE next_no = LAST_INSERT_ID(next_no + 1)",
-                     "is", j->site_id, j->doc_series);
-    if (n < 0) return (int)n;
-    *number = db_last_id(db) - 1;
-    return *number > 0 ? DB_OK : DB_ERR;
+    static const char *const fields[] = { "site_id", "customer_id", "contract_id", "idem_key", NULL };
+    const char *colon = strchr(status, ':');
+    const char *field = "lines";
+    for (int i = 0; colon && fields[i]; i++) if (!strcmp(fields[i], colon + 1)) field = fields[i];
+    if (!strncmp(status, "conflict:", 9)) return invalid(err, field, "key_reused"), LEDGER_CONFLICT;
+    return invalid(err, field, "not_found"), LEDGER_NOT_FOUND;
 }
 
 static int dup_on(db_t *db, const char *index)
@@ -219,161 +187,103 @@ static int dup_on(db_t *db, const char *index)
     return strstr(db_error(db), index) != NULL;
 }
 
-/* Everything between begin and commit.  Returns a ledger_status or a
- * db_status. */
-static int post_body(db_t *db, arena_t *a, const audit_actor_t *who, const ledger_journal_t *j,
-                     ledger_posted_t *out, ledger_err_t *err)
+/* Everything between begin and commit: the procedure ledger_post_batch
+ * posts the journals in the server in one round trip and leaves the audit
+ * chain head locked; the audit rows, whose BLAKE2b hashes are computed
+ * here, are the second and last.  Returns a ledger_status or a db_status. */
+static int batch_body(db_t *db, arena_t *a, const audit_actor_t *who, const ledger_journal_t *js, int n,
+                      ledger_posted_t *outs, int *statuses, ledger_err_t *err)
 {
+    char *batch = batch_json(js, n);
+    if (!batch) return DB_ERR;
     db_res_t *r;
-    /* One round trip for everything known before locking: the site's
-     * currency and local date, who owns the customer and the contract,
-     * whether the key was posted, and the ids of the accounts. */
-#define CONTEXT_SQL(local_date)                                                                          \
-        "SELECT s.currency, " local_date ", DATE_FORMAT(UTC_DATE(), '%Y-%m-%d'), c.site_id, k.site_id,"   \
-        " k.customer_id, j.id, COALESCE(j.doc_number, 0), COALESCE(j.customer_id, 0), j.site_id,"         \
-        " (SELECT id FROM ledger_accounts WHERE customer_id = c.id),"                                       \
-        " (SELECT GROUP_CONCAT(id, ' ', code SEPARATOR ' ') FROM ledger_accounts WHERE site_id = s.id"     \
-        "   AND code IN ('cash', 'card', 'bank_transfer', 'rent_revenue', 'deposits_held', 'write_offs'))" \
-        " FROM sites s LEFT JOIN customers c ON c.id = ? LEFT JOIN contracts k ON k.id = ?"               \
-        " LEFT JOIN ledger_journals j ON j.idem_key = ? WHERE s.id = ?"
-    /* A named zone makes the server open its time-zone tables for the
-     * statement (a measurable share of a posting): only when needed. */
-    int rc = db_query(db, a, &r, j->value_date
-        ? CONTEXT_SQL("NULL")
-        : CONTEXT_SQL("DATE_FORMAT(CONVERT_TZ(UTC_TIMESTAMP(), '+00:00', s.time_zone), '%Y-%m-%d')"),
-        "iisi", j->customer_id, j->contract_id, j->idem_key, j->site_id);
-#undef CONTEXT_SQL
-    if (rc) return rc;
-    if (r->nrows != 1) return invalid(err, "site_id", "not_found"), LEDGER_NOT_FOUND;
-    if (db_cell(r, 0, 6)) {
-        if (db_cell_int(r, 0, 9) != j->site_id) return invalid(err, "idem_key", "key_reused"), LEDGER_CONFLICT;
-        return replayed(db, a, db_cell_int(r, 0, 6), db_cell_int(r, 0, 7), db_cell_int(r, 0, 8), out);
-    }
-    const char *currency = db_cell(r, 0, 0);
-    if (j->customer_id && db_cell_int(r, 0, 3) != j->site_id)
-        return invalid(err, "customer_id", "not_found"), LEDGER_NOT_FOUND;
-    if (j->contract_id && (db_cell_int(r, 0, 4) != j->site_id ||
-                           (j->customer_id && db_cell_int(r, 0, 5) != j->customer_id)))
-        return invalid(err, "contract_id", "not_found"), LEDGER_NOT_FOUND;
-    const char *value_date = j->value_date;
-    if (!value_date) {
-        value_date = db_cell(r, 0, 1);
-        if (!value_date) {
-            log_warn("site %lld: time zone unknown to the database; dating the posting in UTC", (long long)j->site_id);
-            value_date = db_cell(r, 0, 2);
-        }
-    }
-
-    struct account acc[MAX_LINES];
-    int n = j->nlines;
-    for (int i = 0; i < n; i++) {
-        const char *name = j->lines[i].account;
-        int is_customer = !strcmp(name, "customer");
-        acc[i] = (struct account){
-            .code = is_customer ? arena_printf(a, "customer:%lld", (long long)j->customer_id) : name,
-            .kind = name, .delta = j->lines[i].amount,
-        };
-    }
-    known_ids(acc, n, db_cell(r, 0, 11), db_cell_int(r, 0, 10));
-    if ((rc = create_accounts(db, a, j, currency, acc, n)) != DB_OK) return rc;
-    qsort(acc, (size_t)n, sizeof *acc, by_id);
-
-    /* Lock order, the same in every posting: the customer's account (one
-     * per journal, rarely contended) first, read FOR UPDATE for its
-     * balance; then the hot rows every posting of a site shares, as late
-     * as possible: the document counter, the system accounts (by the
-     * balance UPDATE, in ascending id order) and the audit head. */
-    int64_t customer_balance = 0;
-    for (int i = 0; i < n; i++) {
-        if (strcmp(acc[i].kind, "customer") != 0) continue;
-        rc = db_query(db, a, &r, "SELECT balance FROM ledger_accounts WHERE id = ? FOR UPDATE", "i", acc[i].id);
-        if (rc) return rc;
-        if (r->nrows != 1) return DB_ERR;
-        customer_balance = db_cell_int(r, 0, 0) + acc[i].delta;
-    }
-
-    int64_t doc_number = 0;
-    if (j->doc_series && (rc = next_doc_number(db, j, &doc_number)) != DB_OK) return rc;
-
-    long e = db_exec(db,
-        "INSERT INTO ledger_journals (site_id, idem_key, kind, customer_id, contract_id, currency, amount, method,"
-        " reference, memo, value_date, doc_series, doc_number, reverses_id, posted_by)"
-        " VALUES (?, ?, ?, NULLIF(?, 0), NULLIF(?, 0), ?, ?, ?, ?, ?, ?, ?, NULLIF(?, 0), NULLIF(?, 0), ?)",
-        "issiisisssssiis", j->site_id, j->idem_key, j->kind, j->customer_id, j->contract_id, currency, j->amount,
-        j->method, j->reference ? j->reference : "", j->memo ? j->memo : "", value_date, j->doc_series, doc_number,
-        j->reverses_id, who && who->name ? who->name : "");
-    if (e == DB_ERR_DUP && dup_on(db, "uq_ledger_journals_reverses"))
+    int rc = db_query(db, a, &r, "CALL ledger_post_batch(?, ?, ?)", "iss", js[0].site_id,
+                      who && who->name ? who->name : "", batch);
+    free(batch);
+    if (rc == DB_ERR_DUP && dup_on(db, "uq_ledger_journals_reverses")) {
+        for (int i = 0; i < n; i++) statuses[i] = LEDGER_CONFLICT;
         return invalid(err, "journal_id", "already_reversed"), LEDGER_CONFLICT;
-    if (e == DB_ERR_DUP && dup_on(db, "uq_ledger_journals_key")) {
-        return DB_ERR_DUP;      /* a concurrent twin with the same key committed first */
     }
-    if (e < 0) return (int)e;
-    int64_t journal_id = db_last_id(db);
+    if (rc) return rc;      /* DB_ERR_DUP on the key: a concurrent twin committed first */
+    if (r->nrows == 1 && n > 1 && db_cell(r, 0, 1) && !strcmp(db_cell(r, 0, 1), "not_found:site_id")) {
+        for (int i = 0; i < n; i++) statuses[i] = LEDGER_NOT_FOUND;
+        return invalid(err, "site_id", "not_found"), LEDGER_NOT_FOUND;
+    }
+    if (r->nrows != n) return DB_ERR;
 
-    /* All entries in one statement, all balances in another: fewer round
-     * trips while the locks are held. */
-    char sql[1024];
-    int len = snprintf(sql, sizeof sql, "INSERT INTO ledger_entries (journal_id, account_id, amount) VALUES (?, ?, ?)");
-    for (int i = 1; i < n; i++) len += snprintf(sql + len, sizeof sql - (size_t)len, ", (?, ?, ?)");
-    int64_t v[3 * MAX_LINES] = { 0 };
-    char types[3 * MAX_LINES + 1];
+    int refused = LEDGER_OK, posted = 0;
     for (int i = 0; i < n; i++) {
-        v[3 * i] = journal_id; v[3 * i + 1] = acc[i].id; v[3 * i + 2] = acc[i].delta;
+        const char *status = db_cell(r, i, 1);
+        if (!status) return DB_ERR;
+        outs[i] = (ledger_posted_t){ db_cell_int(r, i, 2), db_cell_int(r, i, 3), db_cell_int(r, i, 4) };
+        if (!strcmp(status, "new")) statuses[i] = LEDGER_OK, posted++;
+        else if (!strcmp(status, "replayed")) statuses[i] = LEDGER_REPLAYED;
+        else if ((statuses[i] = refusal(status, err)) && refused == LEDGER_OK) refused = statuses[i];
     }
-    memset(types, 'i', 3 * (size_t)n);
-    types[3 * n] = '\0';
-#define V16(p) p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13], p[14], p[15]
-    e = db_exec(db, sql, types, V16(v), V16((v + 16)), V16((v + 32)));
-    if (e < 0) return (int)e;
+    if (refused) {
+        for (int i = 0; i < n; i++) outs[i] = (ledger_posted_t){ 0 };
+        return refused;
+    }
+    if (!posted) return LEDGER_OK;
+    if (r->ncols < 9 || !db_cell(r, 0, 7)) return DB_ERR;
+    if (!db_cell_int(r, 0, 8))
+        log_warn("site %lld: time zone unknown to the database; dated postings in UTC", (long long)js[0].site_id);
 
-    len = snprintf(sql, sizeof sql, "UPDATE ledger_accounts SET version = version + 1, balance = balance + CASE id");
-    for (int i = 0; i < n; i++) len += snprintf(sql + len, sizeof sql - (size_t)len, " WHEN ? THEN ?");
-    len += snprintf(sql + len, sizeof sql - (size_t)len, " END WHERE id IN (?");
-    for (int i = 1; i < n; i++) len += snprintf(sql + len, sizeof sql - (size_t)len, ", ?");
-    snprintf(sql + len, sizeof sql - (size_t)len, ")");
-    for (int i = 0; i < n; i++) { v[2 * i] = acc[i].id; v[2 * i + 1] = acc[i].delta; }
-    for (int i = 0; i < n; i++) v[2 * n + i] = acc[i].id;
-    memset(types, 'i', 3 * (size_t)n);
-    e = db_exec(db, sql, types, V16(v), V16((v + 16)), V16((v + 32)));
-#undef V16
-    if (e < 0) return (int)e;
-
-    out->journal_id = journal_id;
-    out->doc_number = doc_number;
-    out->customer_balance = customer_balance;
-
-    char detail[256];
-    snprintf(detail, sizeof detail,
-             "{\"kind\":\"%s\",\"amount\":%lld,\"currency\":\"%s\",\"customer_id\":%lld,\"contract_id\":%lld,"
-             "\"doc_number\":%lld,\"reverses_id\":%lld}",
-             j->kind, (long long)j->amount, currency, (long long)j->customer_id, (long long)j->contract_id,
-             (long long)doc_number, (long long)j->reverses_id);
-    rc = audit_write(db, who, arena_printf(a, "ledger.%s", j->kind), "journal", journal_id, j->site_id, detail);
+    audit_entry_t *rows = arena_alloc(a, sizeof *rows * (size_t)posted);
+    if (!rows) return DB_ERR;
+    int k = 0;
+    for (int i = 0; i < n; i++) {
+        if (statuses[i] != LEDGER_OK) continue;
+        const ledger_journal_t *j = &js[i];
+        rows[k++] = (audit_entry_t){
+            .action = arena_printf(a, "ledger.%s", j->kind), .object_type = "journal",
+            .object_id = outs[i].journal_id, .site_id = j->site_id,
+            .detail = arena_printf(a, "{\"kind\":\"%s\",\"amount\":%lld,\"currency\":\"%s\",\"customer_id\":%lld,"
+                                      "\"contract_id\":%lld,\"doc_number\":%lld,\"reverses_id\":%lld}",
+                                   j->kind, (long long)j->amount, db_cell(r, i, 5), (long long)j->customer_id,
+                                   (long long)j->contract_id, (long long)outs[i].doc_number, (long long)j->reverses_id),
+        };
+        if (!rows[k - 1].action || !rows[k - 1].detail) return DB_ERR;
+    }
+    rc = audit_append(db, db_cell_int(r, 0, 6), db_cell(r, 0, 7), who, rows, posted);
     return rc ? rc : LEDGER_OK;
 }
 
-int ledger_post(db_t *db, const audit_actor_t *who, const ledger_journal_t *j, ledger_posted_t *out,
-                ledger_err_t *err)
+int ledger_post_batch(db_t *db, const audit_actor_t *who, const ledger_journal_t *js, int n,
+                      ledger_posted_t *outs, int *statuses, ledger_err_t *err)
 {
     ledger_err_t spare;
     if (!err) err = &spare;
     *err = (ledger_err_t){ 0 };
-    *out = (ledger_posted_t){ 0 };
-    int rc = ledger_check(j, err);
+    if (n < 1 || n > LEDGER_BATCH_MAX) return invalid(err, "lines", "batch_invalid");
+    int rc = LEDGER_OK;
+    for (int i = 0; i < n; i++) {
+        outs[i] = (ledger_posted_t){ 0 };
+        statuses[i] = LEDGER_OK;
+    }
+    for (int i = 0; i < n && rc == LEDGER_OK; i++) {
+        rc = ledger_check(&js[i], err);
+        if (rc == LEDGER_OK && js[i].site_id != js[0].site_id) rc = invalid(err, "site_id", "site_invalid");
+        statuses[i] = rc;
+    }
     if (rc) return rc;
     arena_t *a = arena_new(8192);
     if (!a) return DB_ERR;
 
     if (db_in_tx(db)) {
         /* The caller's transaction: nothing here may roll it back. */
-        rc = post_body(db, a, who, j, out, err);
+        rc = batch_body(db, a, who, js, n, outs, statuses, err);
         if (rc == DB_ERR_DUP) {
-            /* Our twin committed.  Without a document number nothing was
-             * written yet and its journal is the answer; with one, the
-             * counter moved in the caller's transaction, so the caller
+            /* Our twin committed.  A lone journal without a document wrote
+             * nothing yet and the twin is the answer; otherwise a counter
+             * may have moved in the caller's transaction, so the caller
              * must start over (and will then see the twin). */
-            rc = j->doc_series ? DB_ERR_RETRY : lookup_key(db, a, j->idem_key, j->site_id, 1, out, err);
-            if (rc == LEDGER_OK) rc = DB_ERR;
+            rc = DB_ERR_RETRY;
+            if (n == 1 && !js[0].doc_series) {
+                rc = lookup_key(db, a, js[0].idem_key, js[0].site_id, 1, &outs[0], err);
+                if (rc == LEDGER_REPLAYED) statuses[0] = rc, rc = LEDGER_OK;
+                else if (rc == LEDGER_OK) rc = DB_ERR;
+            }
         }
         arena_free(a);
         return rc;
@@ -382,21 +292,26 @@ int ledger_post(db_t *db, const audit_actor_t *who, const ledger_journal_t *j, l
         arena_reset(a);
         *err = (ledger_err_t){ 0 };
         if ((rc = db_begin(db)) != DB_OK) break;
-        rc = post_body(db, a, who, j, out, err);
+        rc = batch_body(db, a, who, js, n, outs, statuses, err);
         if (rc == LEDGER_OK) {
             rc = db_commit(db);
             if (rc == DB_OK) break;
         }
         db_rollback(db);
-        if (rc == DB_ERR_DUP) {
-            rc = lookup_key(db, a, j->idem_key, j->site_id, 0, out, err);
-            if (rc == LEDGER_OK) rc = DB_ERR;      /* the twin vanished: should not happen */
-            break;
-        }
-        if (rc != DB_ERR_RETRY) break;
+        /* A twin with the same key committed first, or a deadlock: the
+         * next attempt sees the twin as a replay. */
+        if (rc != DB_ERR_DUP && rc != DB_ERR_RETRY) break;
     }
     arena_free(a);
-    return rc;
+    return rc == DB_ERR_DUP ? DB_ERR : rc;
+}
+
+int ledger_post(db_t *db, const audit_actor_t *who, const ledger_journal_t *j, ledger_posted_t *out,
+                ledger_err_t *err)
+{
+    int status;
+    int rc = ledger_post_batch(db, who, j, 1, out, &status, err);
+    return rc == LEDGER_OK ? status : rc;
 }
 
 /* ---------- the common postings ---------- */

@@ -22,12 +22,14 @@
  * a retried request posts once.  Postings run inside the caller's
  * transaction when one is open (so closing a contract and its settlement
  * commit together); otherwise each opens, retries on deadlock and commits
- * its own.  Locks are taken in one fixed order so postings never deadlock
- * one another: the customer's account first (SELECT ... FOR UPDATE, so two
- * clerks posting to one customer serialise), then the rows every posting
- * of a site shares, as late as possible: the document counter, the system
- * accounts (in id order) and the audit head.  The cached balance and
- * version move in the same transaction as the entries.
+ * its own.  The work is done in the server by the procedure
+ * ledger_post_batch (sql/migrations/0005): the accounts a posting touches
+ * are locked first (SELECT ... FOR UPDATE, so two clerks posting to one
+ * customer serialise), then the rows every posting of a site shares, as
+ * late as possible: the document counter, the journals and entries, the
+ * cached balances and version (moved in the same transaction as the
+ * entries) and last the audit chain head, held only for the audit rows
+ * and the commit.
  * Each posting writes an audit row. */
 #ifndef SR_LEDGER_H
 #define SR_LEDGER_H
@@ -86,6 +88,21 @@ typedef struct ledger_posted {
  * and contract belong to the site. */
 int ledger_post(db_t *db, const audit_actor_t *who, const ledger_journal_t *j,
                 ledger_posted_t *out, ledger_err_t *err);
+
+#define LEDGER_BATCH_MAX 1000
+
+/* Posts n journals of one site as one unit, in one transaction (the
+ * caller's, or its own retried on deadlock): the billing run's path, and
+ * ledger_post's with n = 1.  A journal whose key was posted before is
+ * answered, not posted again.  LEDGER_OK when every journal is posted or
+ * replayed: statuses[i] says which (LEDGER_OK or LEDGER_REPLAYED) and
+ * outs[i] is its journal.  When any journal is refused (invalid, unknown
+ * customer or contract, key of another site) nothing at all is posted:
+ * the first refusal is returned and err names its field; statuses[i]
+ * holds each member's refusal, or LEDGER_OK / LEDGER_REPLAYED for the
+ * members not at fault.  Or a db_status. */
+int ledger_post_batch(db_t *db, const audit_actor_t *who, const ledger_journal_t *js, int n,
+                      ledger_posted_t *outs, int *statuses, ledger_err_t *err);
 
 /* Pure: the checks ledger_post makes before touching the database (key,
  * kind, lines non-zero summing to zero without overflow, each account

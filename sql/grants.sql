@@ -1,13 +1,18 @@
 -- One MariaDB account per program, each with only what it needs.
 -- Passwords are set separately (tools/stack locally; the deployment steps
 -- in README.md in production), so this file holds no secret.
--- Nobody may UPDATE or DELETE audit rows: only INSERT and SELECT are granted.
+-- Nobody may UPDATE or DELETE audit rows: only INSERT and SELECT are granted;
+-- the chain head moves by the audit_log trigger alone (0005).
+-- Applied on every start: each account loses everything first, so the file
+-- is the whole truth and a privilege taken out here is gone there too.
 
 CREATE USER IF NOT EXISTS 'sr_backoffice'@'localhost';
 CREATE USER IF NOT EXISTS 'sr_api'@'localhost';
 CREATE USER IF NOT EXISTS 'sr_enroll'@'localhost';
 CREATE USER IF NOT EXISTS 'sr_mailroom'@'localhost';
 CREATE USER IF NOT EXISTS 'sr_kiosk'@'localhost';
+REVOKE ALL PRIVILEGES, GRANT OPTION FROM 'sr_backoffice'@'localhost', 'sr_api'@'localhost', 'sr_enroll'@'localhost',
+                                         'sr_mailroom'@'localhost', 'sr_kiosk'@'localhost';
 
 -- backoffice: the staff back office
 GRANT SELECT, INSERT, UPDATE ON sites            TO 'sr_backoffice'@'localhost';
@@ -21,7 +26,7 @@ GRANT SELECT, INSERT ON api_keys                 TO 'sr_backoffice'@'localhost';
 GRANT UPDATE (revoked_at) ON api_keys            TO 'sr_backoffice'@'localhost';
 GRANT SELECT, INSERT ON api_key_sites            TO 'sr_backoffice'@'localhost';
 GRANT SELECT, INSERT ON audit_log                TO 'sr_backoffice'@'localhost';
-GRANT SELECT, UPDATE ON audit_head               TO 'sr_backoffice'@'localhost';
+GRANT SELECT ON audit_head                       TO 'sr_backoffice'@'localhost';
 GRANT SELECT ON meta                             TO 'sr_backoffice'@'localhost';
 
 -- api: integrations and devices, authenticated by API key
@@ -32,7 +37,7 @@ GRANT SELECT ON api_keys                         TO 'sr_api'@'localhost';
 GRANT UPDATE (last_used_at) ON api_keys          TO 'sr_api'@'localhost';
 GRANT SELECT ON api_key_sites                    TO 'sr_api'@'localhost';
 GRANT INSERT ON audit_log                        TO 'sr_api'@'localhost';
-GRANT SELECT, UPDATE ON audit_head               TO 'sr_api'@'localhost';
+GRANT SELECT ON audit_head                       TO 'sr_api'@'localhost';
 
 -- enroll, mailroom, kiosk: their features come later; for now they read
 -- the sites they show.
@@ -54,6 +59,7 @@ GRANT UPDATE (balance, version) ON ledger_accounts  TO 'sr_backoffice'@'localhos
 GRANT SELECT, INSERT ON ledger_journals             TO 'sr_backoffice'@'localhost';
 GRANT SELECT, INSERT ON ledger_entries              TO 'sr_backoffice'@'localhost';
 GRANT SELECT, INSERT, UPDATE ON doc_counters        TO 'sr_backoffice'@'localhost';
+GRANT EXECUTE ON PROCEDURE ledger_post_batch        TO 'sr_backoffice'@'localhost';
 GRANT SELECT, INSERT, UPDATE ON tablets             TO 'sr_backoffice'@'localhost';
 GRANT SELECT, UPDATE ON enrollment_requests         TO 'sr_backoffice'@'localhost';
 GRANT SELECT, INSERT, UPDATE ON visits              TO 'sr_backoffice'@'localhost';
@@ -69,6 +75,7 @@ GRANT UPDATE (balance, version) ON ledger_accounts  TO 'sr_api'@'localhost';
 GRANT SELECT, INSERT ON ledger_journals             TO 'sr_api'@'localhost';
 GRANT SELECT, INSERT ON ledger_entries              TO 'sr_api'@'localhost';
 GRANT SELECT, INSERT, UPDATE ON doc_counters        TO 'sr_api'@'localhost';
+GRANT EXECUTE ON PROCEDURE ledger_post_batch        TO 'sr_api'@'localhost';
 GRANT SELECT, INSERT, UPDATE ON visits              TO 'sr_api'@'localhost';
 GRANT SELECT, INSERT ON api_idempotency             TO 'sr_api'@'localhost';
 GRANT UPDATE (object_id) ON api_idempotency        TO 'sr_api'@'localhost';
@@ -82,7 +89,7 @@ GRANT UPDATE (pairing_code_hash, pairing_expires_at, token_hash, paired_at, last
 GRANT INSERT ON enrollment_requests                 TO 'sr_enroll'@'localhost';
 GRANT SELECT (id, tablet_id, submitted_at) ON enrollment_requests TO 'sr_enroll'@'localhost';
 GRANT INSERT ON audit_log                           TO 'sr_enroll'@'localhost';
-GRANT SELECT, UPDATE ON audit_head                  TO 'sr_enroll'@'localhost';
+GRANT SELECT ON audit_head                          TO 'sr_enroll'@'localhost';
 
 -- enroll: wrong pairing codes are counted per client address in
 -- login_throttle under its own subject prefix ('pair:<address>').

@@ -335,3 +335,19 @@ def test_audit_chain_verifies(stack):
                          capture_output=True, text=True)
     assert out.returncode == 0, out.stdout + out.stderr
     assert "intact" in out.stdout
+
+
+def test_audit_row_that_does_not_extend_the_head_is_refused(stack):
+    """The audit_log trigger: even the administrator cannot append a row
+    that forks the chain, and the head only moves with a row."""
+    head = stack.sql("SELECT last_id, last_hash FROM audit_head")[0]
+    for row_id, prev in ((int(head[0]) + 1, "f" * 64), (int(head[0]) + 5, head[1])):
+        try:
+            stack.sql("INSERT INTO audit_log (id, at, actor_type, action, detail, prev_hash, hash)"
+                      " VALUES (%s, UTC_TIMESTAMP(6), 'system', 'forged', '{}', %s, REPEAT('a', 64))", row_id, prev)
+        except RuntimeError as e:
+            assert "does not extend the chain head" in str(e)
+        else:
+            raise AssertionError("a forged audit row was accepted")
+    assert stack.sql("SELECT last_id, last_hash FROM audit_head")[0] == head
+    test_audit_chain_verifies(stack)

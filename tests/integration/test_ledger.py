@@ -50,6 +50,19 @@ class Ledger:
         return {"status": status, "journal": int(journal), "doc": int(doc), "balance": int(balance),
                 "field": field, "code": code}
 
+    def batch(self, *members):
+        """Payments through one ledger_post_batch; members are
+        (customer, amount, method, key)."""
+        line = "batch " + " ".join(f"{c}:{a}:{m}:{k}" for c, a, m, k in members)
+        self.proc.stdin.write(line + "\n")
+        self.proc.stdin.flush()
+        out = self.proc.stdout.readline().split()
+        assert len(out) == 6, (line, out)
+        status, journals, docs, statuses, field, code = out
+        return {"status": status, "journals": [int(x) for x in journals.split(",")],
+                "docs": [int(x) for x in docs.split(",")], "statuses": statuses.split(","),
+                "field": field, "code": code}
+
     def close(self):
         self.proc.stdin.close()
         self.proc.wait(30)
@@ -143,6 +156,8 @@ def test_verify_names_a_corrupted_balance_and_a_broken_journal(stack, ledger):
     "DELETE FROM ledger_accounts",
     "UPDATE ledger_accounts SET code = 'x'",
     "UPDATE ledger_accounts SET customer_id = NULL",
+    "UPDATE audit_head SET last_hash = REPEAT('0', 64)",
+    "DELETE FROM audit_head",
 ])
 @pytest.mark.parametrize("account", ["backoffice", "api"])
 def test_program_accounts_cannot_rewrite_the_ledger(stack, statement, account):
@@ -177,6 +192,35 @@ def test_idempotent_payment_posts_once(stack, ledger):
     cust2 = lg2("customer")["journal"]
     res = lg2(f"payment {cust2} 100 cash {key}")
     assert res["status"] == "conflict" and res["code"] == "key_reused"
+
+
+def test_batch_posts_whole_with_consecutive_receipts_or_nothing(stack, ledger):
+    site = new_site(stack)
+    lg = ledger(site)
+    c1, c2 = lg("customer")["journal"], lg("customer")["journal"]
+    k = ["b-" + uuid.uuid4().hex for _ in range(6)]
+    first = lg(f"payment {c1} 1234 cash {k[0]}")
+    assert first["status"] == "ok" and first["doc"] == 1
+    audit_before = int(one(stack, "SELECT COUNT(*) FROM audit_log"))
+    # A member with a key posted before is answered, not posted again.
+    res = lg.batch((c1, 100, "cash", k[1]), (c2, 999, "card", k[0]), (c2, 300, "bank_transfer", k[2]))
+    assert res["status"] == "ok" and res["statuses"] == ["ok", "replayed", "ok"], res
+    assert res["journals"][1] == first["journal"]
+    assert res["docs"] == [2, 1, 3]
+    assert lg(f"balance {c1}")["balance"] == -1334 and lg(f"balance {c2}")["balance"] == -300
+    assert int(one(stack, "SELECT COUNT(*) FROM audit_log")) == audit_before + 2
+    assert stack.sql("SELECT action, object_id FROM audit_log WHERE object_type = 'journal' AND object_id IN (%s, %s)"
+                     " ORDER BY id", res["journals"][0], res["journals"][2]) == \
+        [["ledger.payment", str(res["journals"][0])], ["ledger.payment", str(res["journals"][2])]]
+    # One unknown customer refuses the whole batch: nothing posted, no number used.
+    refused = lg.batch((c1, 50, "cash", k[3]), (987654321, 60, "cash", k[4]))
+    assert refused["status"] == "not_found" and refused["field"] == "customer_id", refused
+    assert refused["statuses"] == ["ok", "not_found"]      # which member is at fault
+    assert one(stack, "SELECT COUNT(*) FROM ledger_journals WHERE idem_key IN (%s, %s)", k[3], k[4]) == "0"
+    assert lg(f"payment {c1} 1 cash {k[5]}")["doc"] == 4
+    assert lg(f"balance {c1}")["balance"] == -1335
+    r = verify(stack)
+    assert r.returncode == 0, r.stdout + r.stderr
 
 
 def test_reversal_once_and_never_of_a_reversal(stack, ledger):

@@ -7,13 +7,17 @@
  *       each to N shared customers (so posters collide): payments, charges,
  *       deposits, credits, debits, write-offs, reversals of any earlier
  *       journal (OK or CONFLICT), replays of an earlier key (REPLAYED, no
- *       change) and invalid postings (INVALID, no change).  Each process
+ *       change), batches of payments through ledger_post_batch (some with
+ *       a replayed member, some refused whole for an unknown customer)
+ *       and invalid postings (INVALID, no change).  Each process
  *       records the net effect it intended per customer; at the end the
  *       sums must equal every customer's balance and ledger_verify must
  *       hold.  Exit 0 only then.
- *   ... --bench SECONDS
+ *   ... --bench SECONDS [--batch B]
  *       P processes post payments to random customers (of N) as fast as
- *       they can; prints postings/s and the p50/p99 of one posting.
+ *       they can, B journals per ledger_post_batch call (default 1: each
+ *       payment its own transaction); prints postings/s and the p50/p99
+ *       of one call.
  *   ... --statement CUSTOMER [--runs R]
  *       times ledger_statement of a customer R times (default 50); with
  *       CUSTOMER 0 first creates one and posts --ops postings to it.
@@ -27,6 +31,8 @@
  *         adjust CUSTOMER KIND AMOUNT KEY REASON...
  *         reverse JOURNAL KEY REASON...
  *         balance CUSTOMER
+ *         batch CUSTOMER:AMOUNT:METHOD:KEY ...   (payments in one ledger_post_batch;
+ *                                          answers "<status> <ids,> <docs,> <statuses,> <field> <code>")
  *         statement CUSTOMER FROM|- TO|-   (answers "ok <lines> <opening> <closing>
  *                                           <journal:reversed_by,...|-> <debits>/<credits>")
  *
@@ -57,6 +63,7 @@ struct opts {
     int customers, ops, procs, runs;
     unsigned seed;
     int bench_seconds;
+    int batch;              /* --batch: journals per ledger_post_batch in the benchmark */
     int64_t statement_customer;
     int statement_mode;
 };
@@ -137,6 +144,18 @@ static int create_customers(db_t *db, const struct opts *o, const char *run, int
     return db_commit(db) == DB_OK ? 0 : -1;
 }
 
+/* A payment as ledger_payment builds it, for batches.  lines must outlive
+ * the journal. */
+static ledger_journal_t payment_journal(const struct opts *o, int64_t customer, int64_t amount, const char *method,
+                                        const char *key, ledger_line_t lines[2])
+{
+    lines[0] = (ledger_line_t){ method, amount };
+    lines[1] = (ledger_line_t){ "customer", -amount };
+    return (ledger_journal_t){ .site_id = o->site, .idem_key = key, .kind = "payment", .customer_id = customer,
+                               .amount = amount, .method = method, .doc_series = "receipt", .lines = lines,
+                               .nlines = 2 };
+}
+
 /* ---------- the property test ---------- */
 
 struct mine {           /* a posting of this process that can be replayed */
@@ -192,21 +211,21 @@ static int torture_child(const struct opts *o, struct shared *sh, int64_t *effec
         ledger_err_t err = { 0 };
         int choice = (int)(rnd() % 100), rc;
         struct mine *m = &posted[nposted];
-        if (choice < 30) {                                   /* payment */
+        if (choice < 25) {                                   /* payment */
             const char *method = methods[rnd() % 3];
             rc = POST(ledger_payment(db, &actor, o->site, cust[ci], amt, method, "torture", NULL, key, &out, &err));
             if (rc != LEDGER_OK || out.doc_number <= 0) { failure(sh, proc, "payment", rc, db); continue; }
             effect[ci] -= amt;
             *m = (struct mine){ .kind = 0, .sub = method, .customer = ci, .amount = amt, .journal_id = out.journal_id };
             publish(sh, out.journal_id, ci, -amt, 0);
-        } else if (choice < 50) {                            /* charge or deposit */
+        } else if (choice < 42) {                            /* charge or deposit */
             const char *kind = rnd() % 2 ? "charge" : "deposit";
             rc = POST(ledger_charge(db, &actor, o->site, cust[ci], 0, kind, amt, "torture", NULL, key, &out, &err));
             if (rc != LEDGER_OK) { failure(sh, proc, kind, rc, db); continue; }
             effect[ci] += amt;
             *m = (struct mine){ .kind = 1, .sub = kind, .customer = ci, .amount = amt, .journal_id = out.journal_id };
             publish(sh, out.journal_id, ci, amt, 0);
-        } else if (choice < 62) {                            /* credit, debit, write-off */
+        } else if (choice < 52) {                            /* credit, debit, write-off */
             static const char *const adj[] = { "credit", "debit", "write_off" };
             const char *kind = adj[rnd() % 3];
             rc = POST(ledger_adjust(db, &actor, o->site, cust[ci], kind, amt, "torture <b>'; --", key, &out, &err));
@@ -215,7 +234,7 @@ static int torture_child(const struct opts *o, struct shared *sh, int64_t *effec
             effect[ci] += e;
             *m = (struct mine){ .kind = 2, .sub = kind, .customer = ci, .amount = amt, .journal_id = out.journal_id };
             publish(sh, out.journal_id, ci, e, 0);
-        } else if (choice < 77) {                            /* reversal of any earlier journal */
+        } else if (choice < 66) {                            /* reversal of any earlier journal */
             int64_t n = __atomic_load_n(&sh->njournals, __ATOMIC_SEQ_CST);
             if (n > MAX_JOURNALS) n = MAX_JOURNALS;
             if (n == 0) continue;
@@ -232,7 +251,7 @@ static int torture_child(const struct opts *o, struct shared *sh, int64_t *effec
             }
             count(sh, proc, rc);
             continue;
-        } else if (choice < 90) {                            /* replay of an earlier key of ours */
+        } else if (choice < 78) {                            /* replay of an earlier key of ours */
             if (nposted == 0) continue;
             struct mine *p = &posted[rnd() % (uint64_t)nposted];
             ci = p->customer;
@@ -244,6 +263,46 @@ static int torture_child(const struct opts *o, struct shared *sh, int64_t *effec
                 rc = POST(ledger_adjust(db, &actor, o->site, cust[ci], p->sub, p->amount, "torture <b>'; --", p->key, &out, &err));
             if (rc != LEDGER_REPLAYED || out.journal_id != p->journal_id) failure(sh, proc, "replay", rc, db);
             count(sh, proc, rc);
+            continue;
+        } else if (choice < 88) {                            /* a batch: new payments, maybe a replay, maybe refused */
+            enum { MAXB = 6 };
+            ledger_journal_t js[MAXB];
+            ledger_line_t lines[MAXB][2];
+            ledger_posted_t outs[MAXB];
+            int st[MAXB], cis[MAXB], nb = 2 + (int)(rnd() % (MAXB - 1)), replay = -1, refuse = rnd() % 8 == 0;
+            char keys[MAXB][80];
+            for (int i = 0; i < nb; i++) {
+                cis[i] = (int)(rnd() % (uint64_t)o->customers);
+                snprintf(keys[i], sizeof keys[i], "%s:%d", key, i);
+                js[i] = payment_journal(o, cust[cis[i]], rnd_amount(), methods[rnd() % 3], keys[i], lines[i]);
+            }
+            if (nposted > 0 && rnd() % 2) {                  /* one member replays an earlier payment of ours */
+                struct mine *p = &posted[rnd() % (uint64_t)nposted];
+                if (p->kind == 0) {
+                    replay = (int)(rnd() % (uint64_t)nb);
+                    cis[replay] = p->customer;
+                    js[replay] = payment_journal(o, cust[p->customer], p->amount, p->sub, p->key, lines[replay]);
+                }
+            }
+            if (refuse)                                      /* a new member names no customer of ours */
+                js[replay < 0 ? 0 : (replay + 1) % nb].customer_id = INT64_C(0x7fffffff);
+            rc = POST(ledger_post_batch(db, &actor, js, nb, outs, st, &err));
+            if (refuse) {
+                if (rc != LEDGER_NOT_FOUND) failure(sh, proc, "refused batch", rc, db);
+                continue;
+            }
+            if (rc != LEDGER_OK) { failure(sh, proc, "batch", rc, db); continue; }
+            for (int i = 0; i < nb; i++) {
+                if (i == replay) {
+                    if (st[i] != LEDGER_REPLAYED) failure(sh, proc, "replay in a batch", st[i], db);
+                    count(sh, proc, st[i]);
+                    continue;
+                }
+                if (st[i] != LEDGER_OK || outs[i].doc_number <= 0) { failure(sh, proc, "batch member", st[i], db); continue; }
+                effect[cis[i]] -= js[i].amount;
+                publish(sh, outs[i].journal_id, cis[i], -js[i].amount, 0);
+                count(sh, proc, st[i]);
+            }
             continue;
         } else {                                             /* invalid: refused, nothing posted */
             ledger_line_t lines[2] = { { "cash", amt }, { "customer", -amt + 1 } };
@@ -307,23 +366,32 @@ static int bench_child(const struct opts *o, struct shared *sh, const int64_t *c
     db_t *db = connect_db(o);
     if (!db) return 1;
     rng_state = ((uint64_t)o->seed << 16) ^ (uint64_t)(proc + 1) * 0x9E3779B97F4A7C15ULL;
+    int nb = o->batch;
+    ledger_journal_t *js = calloc((size_t)nb, sizeof *js);
+    ledger_line_t (*lines)[2] = calloc((size_t)nb, sizeof *lines);
+    char (*keys)[64] = calloc((size_t)nb, sizeof *keys);
+    ledger_posted_t *outs = calloc((size_t)nb, sizeof *outs);
+    int *st = calloc((size_t)nb, sizeof *st);
+    if (!js || !lines || !keys || !outs || !st) return 1;
     double end = now_s() + o->bench_seconds;
     int64_t n = 0;
     for (;;) {
         double t0 = now_s();
         if (t0 >= end) break;
-        char key[64];
-        snprintf(key, sizeof key, "lb:%s:%d:%lld", run, proc, (long long)n);
-        ledger_posted_t out;
+        for (int i = 0; i < nb; i++) {
+            snprintf(keys[i], sizeof keys[i], "lb:%s:%d:%lld", run, proc, (long long)(n + i));
+            js[i] = payment_journal(o, cust[rnd() % (uint64_t)o->customers], rnd_amount(), methods[rnd() % 3],
+                                    keys[i], lines[i]);
+        }
         ledger_err_t err = { 0 };
-        int rc = POST(ledger_payment(db, &actor, o->site, cust[rnd() % (uint64_t)o->customers], rnd_amount(),
-                                     methods[rnd() % 3], NULL, NULL, key, &out, &err));
-        if (rc != LEDGER_OK) { failure(sh, proc, "bench payment", rc, db); break; }
+        int rc = POST(ledger_post_batch(db, &actor, js, nb, outs, st, &err));
+        if (rc != LEDGER_OK || st[0] != LEDGER_OK) { failure(sh, proc, "bench payment", rc, db); break; }
         int64_t b = (int64_t)((now_s() - t0) * 1e5);      /* 10 us buckets */
         sh->hist[proc][b < HIST_BUCKETS ? b : HIST_BUCKETS]++;
-        n++;
+        n += nb;
     }
     sh->postings[proc] = n;
+    free(js); free(lines); free(keys); free(outs); free(st);
     db_close(db);
     return 0;
 }
@@ -356,6 +424,35 @@ static const char *status_name(int rc)
     case LEDGER_CONFLICT: return "conflict";
     default: return "error";
     }
+}
+
+/* batch CUSTOMER:AMOUNT:METHOD:KEY ... : payments through one
+ * ledger_post_batch; answers "<status> <journal ids> <doc numbers>
+ * <member statuses> <field> <code>", lists comma-separated. */
+static void run_script_batch(db_t *db, const struct opts *o, const char *args)
+{
+    enum { MAXB = 16 };
+    ledger_journal_t js[MAXB];
+    ledger_line_t lines[MAXB][2];
+    ledger_posted_t outs[MAXB];
+    char methods_[MAXB][24], keys[MAXB][130];
+    int st[MAXB], n = 0, used;
+    long long customer, amount;
+    while (n < MAXB && sscanf(args, " %lld:%lld:%23[^:]:%129s%n", &customer, &amount, methods_[n], keys[n], &used) == 4) {
+        js[n] = payment_journal(o, customer, amount, methods_[n], keys[n], lines[n]);
+        n++;
+        args += used;
+    }
+    ledger_err_t err = { 0 };
+    int rc = n ? ledger_post_batch(db, &actor, js, n, outs, st, &err) : DB_ERR;
+    printf("%s ", status_name(rc));
+    for (int i = 0; i < n; i++) printf("%s%lld", i ? "," : "", (long long)outs[i].journal_id);
+    printf(" ");
+    for (int i = 0; i < n; i++) printf("%s%lld", i ? "," : "", (long long)outs[i].doc_number);
+    printf(" ");
+    for (int i = 0; i < n; i++) printf("%s%s", i ? "," : "", status_name(st[i]));
+    printf(" %s %s\n", err.field ? err.field : "-", err.code ? err.code : "-");
+    fflush(stdout);
 }
 
 static int run_script(db_t *db, const struct opts *o, const char *run)
@@ -401,6 +498,9 @@ static int run_script(db_t *db, const struct opts *o, const char *run)
             printf("%s %lld/%lld\n", any ? "" : "-", (long long)st.debits, (long long)st.credits);
             fflush(stdout);
             continue;
+        } else if (!strcmp(cmd, "batch")) {
+            run_script_batch(db, o, rest);
+            continue;
         } else if (!strcmp(cmd, "balance") && sscanf(rest, "%199s", s1) == 1) {
             rc = ledger_balance(db, a, atoll(s1), &out.customer_balance) == DB_OK ? LEDGER_OK : DB_ERR;
         } else {
@@ -421,7 +521,7 @@ static int run_script(db_t *db, const struct opts *o, const char *run)
 static void usage(void)
 {
     fputs("usage: ledger-torture -c CONFIG -a ACCOUNT --site ID [--customers N] [--ops N] [--procs P] [--seed S]\n"
-          "                      [--bench SECONDS | --statement CUSTOMER [--runs R] | --script]\n", stderr);
+          "                      [--bench SECONDS [--batch B] | --statement CUSTOMER [--runs R] | --script]\n", stderr);
 }
 
 static int run_children(const struct opts *o, struct shared *sh, int64_t *effects, const int64_t *cust,
@@ -447,13 +547,13 @@ static int run_children(const struct opts *o, struct shared *sh, int64_t *effect
 
 int main(int argc, char **argv)
 {
-    struct opts o = { .customers = 20, .ops = 1000, .procs = 4, .seed = 1, .runs = 50 };
+    struct opts o = { .customers = 20, .ops = 1000, .procs = 4, .seed = 1, .runs = 50, .batch = 1 };
     static const struct option longopts[] = {
         { "site", required_argument, 0, 's' }, { "customers", required_argument, 0, 'n' },
         { "ops", required_argument, 0, 'o' }, { "procs", required_argument, 0, 'p' },
         { "seed", required_argument, 0, 'S' }, { "bench", required_argument, 0, 'b' },
         { "statement", required_argument, 0, 't' }, { "runs", required_argument, 0, 'r' },
-        { "script", no_argument, 0, 'x' }, { 0, 0, 0, 0 },
+        { "script", no_argument, 0, 'x' }, { "batch", required_argument, 0, 'B' }, { 0, 0, 0, 0 },
     };
     int ch, script = 0;
     while ((ch = getopt_long(argc, argv, "c:a:", longopts, NULL)) != -1) {
@@ -469,12 +569,13 @@ int main(int argc, char **argv)
         case 't': o.statement_mode = 1; o.statement_customer = atoll(optarg); break;
         case 'r': o.runs = atoi(optarg); break;
         case 'x': script = 1; break;
+        case 'B': o.batch = atoi(optarg); break;
         default: usage(); return 2;
         }
     }
     if (!o.config) o.config = getenv("STRONGROOM_CONFIG");
     if (!o.config || !o.account || o.site <= 0 || o.customers < 1 || o.ops < 0 || o.procs < 1 ||
-        o.procs > MAX_PROCS || o.runs < 1) {
+        o.procs > MAX_PROCS || o.runs < 1 || o.batch < 0 || o.batch > LEDGER_BATCH_MAX) {
         usage();
         return 2;
     }
@@ -533,13 +634,15 @@ int main(int argc, char **argv)
             double secs = now_s() - t0;
             int64_t total = 0;
             static int64_t hist[HIST_BUCKETS + 1];
+            int64_t calls = 0;
             for (int p = 0; p < o.procs; p++) {
                 total += sh->postings[p];
-                for (int b = 0; b <= HIST_BUCKETS; b++) hist[b] += sh->hist[p][b];
+                for (int b = 0; b <= HIST_BUCKETS; b++) hist[b] += sh->hist[p][b], calls += sh->hist[p][b];
             }
-            printf("bench: %d processes, %lld postings in %.2f s: %.0f postings/s, p50 %.2f ms, p99 %.2f ms\n",
-                   o.procs, (long long)total, secs, (double)total / secs, percentile(hist, total, 50),
-                   percentile(hist, total, 99));
+            /* Latency is per call: one posting, or one batch of them. */
+            printf("bench: %d processes, batches of %d, %lld postings in %.2f s: %.0f postings/s,"
+                   " p50 %.2f ms, p99 %.2f ms\n", o.procs, o.batch, (long long)total, secs, (double)total / secs,
+                   percentile(hist, calls, 50), percentile(hist, calls, 99));
             rc = rc || sh->failures;
         } else {
             rc = run_children(&o, sh, effects, cust, run, 0);
