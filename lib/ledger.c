@@ -489,16 +489,21 @@ int ledger_statement(db_t *db, arena_t *a, int64_t customer_id, const char *from
     out->currency = db_cell(r, 0, 1);
     int64_t account = db_cell_int(r, 0, 2);
     if (!to) to = db_cell(r, 0, 3);
-    if (!from) from = "0001-01-01";
     if (!account) return DB_OK;
 
-    /* Two indexed reads: the sum before the period, then the period's
-     * entries with their journals (and any reversal of each) in order. */
-    rc = db_query(db, a, &r,
-        "SELECT COALESCE(SUM(e.amount), 0) FROM ledger_entries e JOIN ledger_journals j ON j.id = e.journal_id"
-        " WHERE e.account_id = ? AND j.value_date < ?", "is", account, from);
-    if (rc) return rc;
-    out->opening = db_cell_int(r, 0, 0);
+    /* Two indexed reads: the sum before the period (none when the period
+     * starts at the beginning: that read would visit every entry), then
+     * the period's entries with their journals (and any reversal of each)
+     * in order. */
+    if (from) {
+        rc = db_query(db, a, &r,
+            "SELECT COALESCE(SUM(e.amount), 0) FROM ledger_entries e JOIN ledger_journals j ON j.id = e.journal_id"
+            " WHERE e.account_id = ? AND j.value_date < ?", "is", account, from);
+        if (rc) return rc;
+        out->opening = db_cell_int(r, 0, 0);
+    } else {
+        from = "0001-01-01";
+    }
     /* Driven by the customer's journals in (value_date, id) order, the
      * index's own order, so there is no sort; the optimizer would rather
      * start from the entries and sort 10,000 wide rows, hence the hints. */
