@@ -81,15 +81,6 @@ static const web_route_t routes[] = {
 
 /* ---------- shared helpers ---------- */
 
-const char *bo_field(web_req_t *req, const char *name)
-{
-    const char *v = web_form(req, name);
-    if (!v) return "";
-    while (*v == ' ' || *v == '\t' || *v == '\r' || *v == '\n') v++;
-    size_t n = strlen(v);
-    while (n && (v[n - 1] == ' ' || v[n - 1] == '\t' || v[n - 1] == '\r' || v[n - 1] == '\n')) n--;
-    return arena_strndup(req->arena, v, n);
-}
 
 int bo_form_error(web_req_t *req, const inv_error_t *err)
 {
@@ -162,7 +153,7 @@ int bo_login_form(web_req_t *req)
 int bo_login(web_req_t *req)
 {
     render_t *r = page_r(req);
-    const char *username = bo_field(req, "username");
+    const char *username = web_form_trimmed(req, "username");
     const char *password = web_form(req, "password");
     const char *next = web_form(req, "next");
     auth_policy_t pol;

@@ -5,6 +5,7 @@
 #include "page.h"
 #include "staff.h"
 #include "inventory.h"
+#include "customer.h"
 
 /* backoffice.c */
 int bo_login_form(web_req_t *req);
@@ -53,6 +54,9 @@ int bo_customer_update(web_req_t *req);
 int bo_customer_photo_upload(web_req_t *req);
 int bo_customer_photo(web_req_t *req);
 int bo_customer_consent(web_req_t *req);
+/* The profile fields the customer form and the enrollment review share
+ * (name, birth, document, address, contact, nominee), from the posted form. */
+void bo_customer_identity_from_form(web_req_t *req, customer_t *c);
 int bo_plans(web_req_t *req);
 int bo_plans_save(web_req_t *req);
 int bo_contract_new(web_req_t *req);
@@ -98,8 +102,6 @@ int bo_visit_checkout(web_req_t *req);
 /* Puts a validation failure into the dataset (Form.error.field/.message)
  * and returns 422 for the handler to re-render its form with. */
 int  bo_form_error(web_req_t *req, const inv_error_t *err);
-/* Trimmed form value ("" when absent). */
-const char *bo_field(web_req_t *req, const char *name);
 /* The sites the user may see, as Sites.N.{id,name} (for pickers). */
 int  bo_load_site_choices(web_req_t *req);
 /* The site ids ticked in the form's "sites" checkboxes; -1 when a value

@@ -46,9 +46,9 @@ int bo_apikey_create(web_req_t *req)
 {
     const auth_user_t *me = staff_user(req);
     apikey_spec_t spec = {
-        .name = bo_field(req, "name"),
-        .all_sites = !strcmp(bo_field(req, "all_sites"), "1"),
-        .can_write = !strcmp(bo_field(req, "can_write"), "1"),
+        .name = web_form_trimmed(req, "name"),
+        .all_sites = !strcmp(web_form_trimmed(req, "all_sites"), "1"),
+        .can_write = !strcmp(web_form_trimmed(req, "can_write"), "1"),
     };
     inv_error_t err = { 0 };
     int64_t *sites = NULL;

@@ -23,41 +23,23 @@ typedef struct audit_filter {
 
 /* ---------- filters ---------- */
 
-static const char *query_value(web_req_t *req, const char *name)
-{
-    const char *v = web_query(req, name);
-    return v && *v ? v : NULL;
-}
-
-/* A positive id of at most 18 digits, or 0. */
-static int64_t parse_id(const char *s)
-{
-    if (!s || !*s || strlen(s) > 18) return 0;
-    int64_t v = 0;
-    for (const char *p = s; *p; p++) {
-        if (*p < '0' || *p > '9') return 0;
-        v = v * 10 + (*p - '0');
-    }
-    return v;
-}
-
 static int read_filter(web_req_t *req, audit_filter_t *f, inv_error_t *err)
 {
     memset(f, 0, sizeof *f);
-    f->actor = query_value(req, "actor");
-    f->action = query_value(req, "action");
-    f->object_type = query_value(req, "object_type");
-    f->from = query_value(req, "from");
-    f->to = query_value(req, "to");
+    f->actor = web_query_given(req, "actor");
+    f->action = web_query_given(req, "action");
+    f->object_type = web_query_given(req, "object_type");
+    f->from = web_query_given(req, "from");
+    f->to = web_query_given(req, "to");
     if (f->action) f->action_like = db_like_pattern(req->arena, f->action, 0);
-    const char *oid = query_value(req, "object_id"), *site = query_value(req, "site");
-    const char *page = query_value(req, "page");
-    int64_t p = parse_id(page);
+    const char *oid = web_query_given(req, "object_id"), *site = web_query_given(req, "site");
+    const char *page = web_query_given(req, "page");
+    int64_t p = web_id(page);
     f->page = p > 0 && p <= AUDIT_MAX_PAGE ? (int)p : 1;
 
-    if (oid && !(f->object_id = parse_id(oid))) { err->field = "object_id"; err->code = "invalid"; return -1; }
+    if (oid && !(f->object_id = web_id(oid))) { err->field = "object_id"; err->code = "invalid"; return -1; }
     if (site) {
-        f->site_id = parse_id(site);
+        f->site_id = web_id(site);
         /* Another site's id reads as unknown, as everywhere else. */
         if (!auth_can_see_site(staff_user(req), f->site_id)) { err->field = "site_id"; err->code = "not_found"; return -1; }
     }
@@ -71,7 +53,7 @@ static void filter_to_form(render_t *r, web_req_t *req)
     static const char *const names[] = { "actor", "action", "object_type", "object_id", "site", "from", "to", NULL };
     /* Every key is set, empty when absent: url_escape in the template
      * must never be handed a missing value. */
-    for (int i = 0; names[i]; i++) render_set(r, query_value(req, names[i]), "Filter.%s", names[i]);
+    for (int i = 0; names[i]; i++) render_set(r, web_query_given(req, names[i]), "Filter.%s", names[i]);
 }
 
 /* ---------- the query ---------- */

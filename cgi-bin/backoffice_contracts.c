@@ -118,14 +118,12 @@ int bo_contract_create(web_req_t *req)
     int64_t customer_id = web_param_id(req, 0), site_id;
     int rc = bo_load_customer(req, customer_id, &site_id);
     if (rc) return rc;
-    const char *key = bo_field(req, "idem_key"), *size = bo_field(req, "size"), *period = bo_field(req, "period");
-    const char *features = joined(req, &req->form, "features"), *starts_on = bo_field(req, "starts_on");
-    const char *cell_s = bo_field(req, "cell_id");
-    char *end;
-    long long cell = strtoll(cell_s, &end, 10);
+    const char *key = web_form_trimmed(req, "idem_key"), *size = web_form_trimmed(req, "size"), *period = web_form_trimmed(req, "period");
+    const char *features = joined(req, &req->form, "features"), *starts_on = web_form_trimmed(req, "starts_on");
+    int64_t cell = web_id(web_form_trimmed(req, "cell_id"));
     inv_error_t err = { 0 };
     if (!form_key_ok(key, "contract")) return web_fail(req, 400, "form_key", render_str(page_r(req), "errors.form_key"));
-    if (!*cell_s || *end || cell <= 0) err = (inv_error_t){ "cell_id", "required" };
+    if (!cell) err = (inv_error_t){ "cell_id", "required" };
     else {
         contract_new_t cn = {
             .site_id = site_id, .customer_id = customer_id, .cell_id = cell, .min_size = size, .features = features,
@@ -215,7 +213,7 @@ int bo_contract_suspend(web_req_t *req)
     int64_t id = web_param_id(req, 0), customer_id;
     int rc = load_contract(req, id, &customer_id);
     if (rc) return rc;
-    const char *action = bo_field(req, "action"), *reason = bo_field(req, "reason");
+    const char *action = web_form_trimmed(req, "action"), *reason = web_form_trimmed(req, "reason");
     int suspend = !strcmp(action, "suspend");
     if (!suspend && strcmp(action, "resume") != 0) return web_fail(req, 400, "bad_form", NULL);
     inv_error_t err = { 0 };
@@ -263,7 +261,7 @@ int bo_contract_close(web_req_t *req)
     int64_t id = web_param_id(req, 0), customer_id = 0;
     int rc = load_contract(req, id, &customer_id);
     if (rc) return rc;
-    const char *key = bo_field(req, "idem_key"), *ends_on = bo_field(req, "ends_on"), *method = bo_field(req, "method");
+    const char *key = web_form_trimmed(req, "idem_key"), *ends_on = web_form_trimmed(req, "ends_on"), *method = web_form_trimmed(req, "method");
     if (!form_key_ok(key, "close")) return web_fail(req, 400, "form_key", render_str(page_r(req), "errors.form_key"));
     inv_error_t err = { 0 };
     contract_settlement_t s;

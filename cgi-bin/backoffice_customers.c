@@ -43,9 +43,7 @@ int bo_customers(web_req_t *req)
     const char *q = web_query(req, "q");
     q = q ? q : "";
     const char *site_s = web_query(req, "site"), *page_s = web_query(req, "page");
-    int64_t site = site_s ? strtoll(site_s, NULL, 10) : 0;
-    long page = page_s ? strtol(page_s, NULL, 10) : 1;
-    if (site < 0 || site > INT64_MAX / 2) site = 0;
+    int64_t site = web_id(site_s), page = web_id(page_s);
     if (page < 1 || page > 100000) page = 1;
     if (strlen(q) > 100) q = "";
     int rc = bo_load_site_choices(req);
@@ -83,23 +81,28 @@ int bo_customers(web_req_t *req)
 
 /* ---------- create / edit ---------- */
 
+void bo_customer_identity_from_form(web_req_t *req, customer_t *c)
+{
+    c->full_name = web_form_trimmed(req, "full_name");
+    c->date_of_birth = web_form_trimmed(req, "date_of_birth");
+    c->doc_type = web_form_trimmed(req, "doc_type");
+    c->doc_number = web_form_trimmed(req, "doc_number");
+    c->doc_expiry = web_form_trimmed(req, "doc_expiry");
+    c->address = web_form_trimmed(req, "address");
+    c->phone = web_form_trimmed(req, "phone");
+    c->email = web_form_trimmed(req, "email");
+    c->nominee_name = web_form_trimmed(req, "nominee_name");
+    c->nominee_relation = web_form_trimmed(req, "nominee_relation");
+    c->nominee_phone = web_form_trimmed(req, "nominee_phone");
+}
+
 static void customer_from_form(web_req_t *req, customer_t *c)
 {
-    c->full_name = bo_field(req, "full_name");
-    c->date_of_birth = bo_field(req, "date_of_birth");
-    c->doc_type = bo_field(req, "doc_type");
-    c->doc_number = bo_field(req, "doc_number");
-    c->doc_expiry = bo_field(req, "doc_expiry");
-    c->address = bo_field(req, "address");
-    c->phone = bo_field(req, "phone");
-    c->email = bo_field(req, "email");
-    c->nominee_name = bo_field(req, "nominee_name");
-    c->nominee_relation = bo_field(req, "nominee_relation");
-    c->nominee_phone = bo_field(req, "nominee_phone");
-    c->co_holder_name = bo_field(req, "co_holder_name");
-    c->language = bo_field(req, "language");
-    c->payment_preference = bo_field(req, "payment_preference");
-    c->notes = bo_field(req, "notes");
+    bo_customer_identity_from_form(req, c);
+    c->co_holder_name = web_form_trimmed(req, "co_holder_name");
+    c->language = web_form_trimmed(req, "language");
+    c->payment_preference = web_form_trimmed(req, "payment_preference");
+    c->notes = web_form_trimmed(req, "notes");
 }
 
 static void customer_to_form(render_t *r, const customer_t *c)
@@ -146,10 +149,7 @@ int bo_customer_new(web_req_t *req)
 
 static int64_t form_id(web_req_t *req, const char *name)
 {
-    const char *v = bo_field(req, name);
-    char *end;
-    long long n = strtoll(v, &end, 10);
-    return *v && !*end && n > 0 && n < INT64_MAX / 2 ? (int64_t)n : 0;
+    return web_id(web_form_trimmed(req, name));
 }
 
 int bo_customer_create(web_req_t *req)
@@ -336,7 +336,7 @@ int bo_customer_consent(web_req_t *req)
     int64_t id = web_param_id(req, 0);
     int rc = bo_load_customer(req, id, NULL);
     if (rc) return rc;
-    const char *kind = bo_field(req, "kind"), *action = bo_field(req, "action");
+    const char *kind = web_form_trimmed(req, "kind"), *action = web_form_trimmed(req, "action");
     int known = 0;
     for (int i = 0; customer_consent_kinds[i]; i++) if (!strcmp(kind, customer_consent_kinds[i])) known = 1;
     int grant = !strcmp(action, "record");
@@ -416,7 +416,7 @@ int bo_plans_save(web_req_t *req)
         for (int p = 0; periods[p]; p++) {
             const char *pn = arena_printf(req->arena, "price_%s_%s", inv_sizes[s], periods[p]);
             const char *dn = arena_printf(req->arena, "deposit_%s_%s", inv_sizes[s], periods[p]);
-            const char *pv = bo_field(req, pn), *dv = bo_field(req, dn);
+            const char *pv = web_form_trimmed(req, pn), *dv = web_form_trimmed(req, dn);
             render_set(r, pv, "Plans.%d.%s.price", s, periods[p]);
             render_set(r, dv, "Plans.%d.%s.deposit", s, periods[p]);
             plan_t *pl = &plans[n++];

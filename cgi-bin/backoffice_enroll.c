@@ -80,7 +80,7 @@ int bo_tablet_create(web_req_t *req)
 {
     int64_t site_id = web_param_id(req, 0);
     if (site_id <= 0 || staff_check_site(req, site_id)) return web_fail(req, 404, "not_found", NULL);
-    const char *name = bo_field(req, "name");
+    const char *name = web_form_trimmed(req, "name");
     inv_error_t err = { 0 };
     char code[TABLET_CODE_LEN];
     int64_t id = 0;
@@ -209,17 +209,7 @@ static int64_t request_in_scope(web_req_t *req, int64_t id)
 static void put_request(web_req_t *req, const enrollment_t *e)
 {
     render_t *r = page_r(req);
-    const customer_t *c = &e->c;
-    const char *vals[][2] = {
-        { "full_name", c->full_name }, { "date_of_birth", c->date_of_birth }, { "doc_type", c->doc_type },
-        { "doc_number", c->doc_number }, { "doc_expiry", c->doc_expiry }, { "address", c->address },
-        { "phone", c->phone }, { "email", c->email }, { "nominee_name", c->nominee_name },
-        { "nominee_relation", c->nominee_relation }, { "nominee_phone", c->nominee_phone },
-        { "period", c->payment_preference }, { "size_class", e->size_class },
-        { "features", e->features ? e->features : "" }, { "language", c->language },
-    };
-    for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++)
-        render_set(r, vals[i][1] ? vals[i][1] : "", "Req.%s", vals[i][0]);
+    enrollment_render_fields(r, e, "Req");
     for (int k = 0; k < ENROLL_NCONSENTS; k++)
         render_set(r, e->consents[k] ? "1" : "0", "Req.consents.%s", customer_consent_kinds[k]);
 }
@@ -283,19 +273,9 @@ static void read_edit(web_req_t *req, const enrollment_t *stored, enrollment_t *
 {
     *e = *stored;
     customer_t *c = &e->c;
-    c->full_name = bo_field(req, "full_name");
-    c->date_of_birth = bo_field(req, "date_of_birth");
-    c->doc_type = bo_field(req, "doc_type");
-    c->doc_number = bo_field(req, "doc_number");
-    c->doc_expiry = bo_field(req, "doc_expiry");
-    c->address = bo_field(req, "address");
-    c->phone = bo_field(req, "phone");
-    c->email = bo_field(req, "email");
-    c->nominee_name = bo_field(req, "nominee_name");
-    c->nominee_relation = bo_field(req, "nominee_relation");
-    c->nominee_phone = bo_field(req, "nominee_phone");
-    c->payment_preference = bo_field(req, "period");
-    e->size_class = bo_field(req, "size_class");
+    bo_customer_identity_from_form(req, c);
+    c->payment_preference = web_form_trimmed(req, "period");
+    e->size_class = web_form_trimmed(req, "size_class");
     const char **lists = arena_alloc(req->arena, sizeof *lists * (req->form.count + 1));
     int n = 0;
     for (const kv_t *kv = req->form.head; lists && kv; kv = kv->next)
@@ -337,13 +317,12 @@ int bo_enrollment_approve(web_req_t *req)
     int64_t id = web_param_id(req, 0);
     int64_t site = request_in_scope(req, id);
     if (!site) return web_fail(req, 404, "not_found", NULL);
-    const char *cell = bo_field(req, "cell_id");
+    const char *cell = web_form_trimmed(req, "cell_id");
     int64_t cell_id = 0;
     if (*cell) {
-        char *end;
-        long long v = strtoll(cell, &end, 10);
+        int64_t v = web_id(cell);
         /* Only a cell of the request's own site may be let. */
-        if (*end || v <= 0 || inv_site_of_cell(page_db(req), req->arena, v) != site) {
+        if (!v || inv_site_of_cell(page_db(req), req->arena, v) != site) {
             enroll_error(req, "cell_id", "not_found", 422);
             return request_page(req, id, NULL);
         }
@@ -372,14 +351,14 @@ int bo_enrollment_reject(web_req_t *req)
     if (!request_in_scope(req, id)) return web_fail(req, 404, "not_found", NULL);
     audit_actor_t who = staff_actor(req);
     inv_error_t err = { 0 };
-    int rc = enrollment_reject(page_db(req), req->arena, &who, id, bo_field(req, "reason"), &err);
+    int rc = enrollment_reject(page_db(req), req->arena, &who, id, web_form_trimmed(req, "reason"), &err);
     if (rc == ENROLL_DECIDED) {
         enroll_error(req, NULL, "already_decided", 409);
         return request_page(req, id, NULL);
     }
     if (rc == ENROLL_INVALID) {
         enroll_error(req, err.field, err.code, 422);
-        render_set(page_r(req), bo_field(req, "reason"), "Reject.reason");
+        render_set(page_r(req), web_form_trimmed(req, "reason"), "Reject.reason");
         return request_page(req, id, NULL);
     }
     if (rc == DB_ERR_FK) return web_fail(req, 404, "not_found", NULL);

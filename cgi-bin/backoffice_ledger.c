@@ -261,9 +261,9 @@ int bo_payment_create(web_req_t *req)
     acct_t c;
     int rc = load_customer(req, web_param_id(req, 0), &c);
     if (rc) return rc;
-    const char *amount_s = bo_field(req, "amount"), *method = bo_field(req, "method");
-    const char *reference = bo_field(req, "reference"), *received_on = bo_field(req, "received_on");
-    const char *key = bo_field(req, "idem");
+    const char *amount_s = web_form_trimmed(req, "amount"), *method = web_form_trimmed(req, "method");
+    const char *reference = web_form_trimmed(req, "reference"), *received_on = web_form_trimmed(req, "received_on");
+    const char *key = web_form_trimmed(req, "idem");
     if (!valid_form_key(key)) return web_fail(req, 400, "form_key", NULL);
 
     inv_error_t err = { 0 };
@@ -298,8 +298,8 @@ int bo_adjustment_create(web_req_t *req)
     acct_t c;
     int rc = load_customer(req, web_param_id(req, 0), &c);
     if (rc) return rc;
-    const char *kind = bo_field(req, "kind"), *amount_s = bo_field(req, "amount");
-    const char *reason = bo_field(req, "reason"), *key = bo_field(req, "idem");
+    const char *kind = web_form_trimmed(req, "kind"), *amount_s = web_form_trimmed(req, "amount");
+    const char *reason = web_form_trimmed(req, "reason"), *key = web_form_trimmed(req, "idem");
     if (!valid_form_key(key)) return web_fail(req, 400, "form_key", NULL);
 
     inv_error_t err = { 0 };
@@ -403,7 +403,7 @@ int bo_journal_reverse(web_req_t *req)
     jrow_t j;
     acct_t c;
     render_t *r = page_r(req);
-    const char *reason = bo_field(req, "reason"), *key = bo_field(req, "idem");
+    const char *reason = web_form_trimmed(req, "reason"), *key = web_form_trimmed(req, "idem");
     if (!valid_form_key(key)) {
         int rc = load_journal(req, id, &j, &c);   /* another site's journal stays a 404 */
         return rc ? rc : web_fail(req, 400, "form_key", NULL);
@@ -447,16 +447,10 @@ typedef struct period {
     const char *from, *to;        /* NULL = open */
 } period_t;
 
-static const char *query_value(web_req_t *req, const char *name)
-{
-    const char *v = web_query(req, name);
-    return v && *v ? v : NULL;
-}
-
 static int read_period(web_req_t *req, period_t *p, inv_error_t *err)
 {
-    p->from = query_value(req, "from");
-    p->to = query_value(req, "to");
+    p->from = web_query_given(req, "from");
+    p->to = web_query_given(req, "to");
     render_set(page_r(req), p->from, "Period.from");
     render_set(page_r(req), p->to, "Period.to");
     if (p->from && !validate_date(p->from)) { *err = (inv_error_t){ "from", "bad_date" }; return -1; }

@@ -32,7 +32,7 @@ static const char *form_csv(web_req_t *req, const char *name)
 
 static int form_int(web_req_t *req, const char *name, int def)
 {
-    const char *v = bo_field(req, name);
+    const char *v = web_form_trimmed(req, name);
     if (!*v) return def;
     char *end;
     long n = strtol(v, &end, 10);
@@ -88,10 +88,10 @@ int bo_sites(web_req_t *req)
 
 static void site_from_form(web_req_t *req, inv_site_t *s)
 {
-    s->name = bo_field(req, "name");
-    s->address = bo_field(req, "address");
-    s->time_zone = bo_field(req, "time_zone");
-    s->currency = bo_field(req, "currency");
+    s->name = web_form_trimmed(req, "name");
+    s->address = web_form_trimmed(req, "address");
+    s->time_zone = web_form_trimmed(req, "time_zone");
+    s->currency = web_form_trimmed(req, "currency");
     s->languages = form_csv(req, "languages");
     const char *mods = form_csv(req, "modules");
     s->mod_vault = strstr(mods, "vault") != NULL;
@@ -219,9 +219,9 @@ int bo_bank_create(web_req_t *req)
     if (rc) return rc;
     render_t *r = page_r(req);
     inv_bank_t b = { .site_id = site_id };
-    b.name = bo_field(req, "name");
-    b.location = bo_field(req, "location");
-    b.label_prefix = bo_field(req, "label_prefix");
+    b.name = web_form_trimmed(req, "name");
+    b.location = web_form_trimmed(req, "location");
+    b.label_prefix = web_form_trimmed(req, "label_prefix");
     b.columns = form_int(req, "columns", 6);
     inv_error_t err = { 0 };
     for (int i = 0; i < 4 && inv_sizes[i]; i++) {
@@ -250,13 +250,13 @@ int bo_bank_create(web_req_t *req)
     render_set(r, b.name, "Bank.name");
     render_set(r, b.location, "Bank.location");
     render_set(r, b.label_prefix, "Bank.label_prefix");
-    render_set(r, bo_field(req, "columns"), "Bank.columns");
+    render_set(r, web_form_trimmed(req, "columns"), "Bank.columns");
     for (int i = 0; i < b.ngroups; i++) {
         const char *s = b.groups[i].size;
-        render_set(r, bo_field(req, arena_printf(req->arena, "count_%s", s)), "Groups.%d.count", i);
-        render_set(r, bo_field(req, arena_printf(req->arena, "width_%s", s)), "Groups.%d.width", i);
-        render_set(r, bo_field(req, arena_printf(req->arena, "height_%s", s)), "Groups.%d.height", i);
-        render_set(r, bo_field(req, arena_printf(req->arena, "depth_%s", s)), "Groups.%d.depth", i);
+        render_set(r, web_form_trimmed(req, arena_printf(req->arena, "count_%s", s)), "Groups.%d.count", i);
+        render_set(r, web_form_trimmed(req, arena_printf(req->arena, "width_%s", s)), "Groups.%d.width", i);
+        render_set(r, web_form_trimmed(req, arena_printf(req->arena, "height_%s", s)), "Groups.%d.height", i);
+        render_set(r, web_form_trimmed(req, arena_printf(req->arena, "depth_%s", s)), "Groups.%d.depth", i);
         render_set(r, b.groups[i].features, "Groups.%d.features", i);
     }
     bo_form_error(req, &err);
@@ -330,7 +330,7 @@ int bo_cell_update(web_req_t *req)
     int rc = load_cell(req, id);
     if (rc) return rc;
     inv_cell_t c = {
-        .label = bo_field(req, "label"), .size = bo_field(req, "size"),
+        .label = web_form_trimmed(req, "label"), .size = web_form_trimmed(req, "size"),
         .features = form_csv(req, "features"),
         .width_mm = form_int(req, "width", -1), .height_mm = form_int(req, "height", -1),
         .depth_mm = form_int(req, "depth", -1),
@@ -346,9 +346,9 @@ int bo_cell_update(web_req_t *req)
     render_set(r, c.label, "Cell.label");
     render_set(r, c.size, "Cell.size");
     render_set(r, c.features, "Cell.features");
-    render_set(r, bo_field(req, "width"), "Cell.width");
-    render_set(r, bo_field(req, "height"), "Cell.height");
-    render_set(r, bo_field(req, "depth"), "Cell.depth");
+    render_set(r, web_form_trimmed(req, "width"), "Cell.width");
+    render_set(r, web_form_trimmed(req, "height"), "Cell.height");
+    render_set(r, web_form_trimmed(req, "depth"), "Cell.depth");
     cell_choices(r);
     bo_form_error(req, &err);
     return page_render(req, "backoffice/cell_form.cs") ? 500 : 0;
@@ -359,12 +359,12 @@ int bo_cell_service(web_req_t *req)
     int64_t id = web_param_id(req, 0);
     int rc = load_cell(req, id);
     if (rc) return rc;
-    const char *action = bo_field(req, "action");
+    const char *action = web_form_trimmed(req, "action");
     int out = !strcmp(action, "out");
     if (!out && strcmp(action, "in") != 0) return web_fail(req, 400, "bad_action", NULL);
     inv_error_t err = { 0 };
     audit_actor_t who = staff_actor(req);
-    const char *reason = bo_field(req, "reason");
+    const char *reason = web_form_trimmed(req, "reason");
     rc = inv_cell_set_service(page_db(req), &who, id, out, out ? reason : NULL, &err);
     if (rc == DB_OK)
         return web_redirect(req, arena_printf(req->arena, "/admin/cells/%lld?done=%s", (long long)id,
@@ -440,8 +440,7 @@ int bo_grid(web_req_t *req)
     if (!inv_valid_size(size)) size = NULL;
     if (!in_set(statuses, status)) status = NULL;
     if (!feature || !*feature || strchr(feature, ',') || !inv_valid_features(feature)) feature = NULL;
-    int64_t bank_id = bank ? strtoll(bank, NULL, 10) : 0;
-    if (bank_id < 0 || bank_id > INT64_MAX / 2) bank_id = 0;
+    int64_t bank_id = web_id(bank);
     render_set(r, size, "Filter.size");
     render_set(r, status, "Filter.status");
     render_set(r, feature, "Filter.feature");

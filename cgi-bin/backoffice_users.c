@@ -56,13 +56,13 @@ static int user_from_form(web_req_t *req, int64_t id, staffadmin_user_t *u, inv_
 {
     memset(u, 0, sizeof *u);
     u->id = id;
-    u->username = bo_field(req, "username");
-    u->display_name = bo_field(req, "display_name");
-    u->role = bo_field(req, "role");
+    u->username = web_form_trimmed(req, "username");
+    u->display_name = web_form_trimmed(req, "display_name");
+    u->role = web_form_trimmed(req, "role");
     /* Passwords are taken as typed: spaces are characters too. */
     u->password = web_form(req, "password");
-    u->all_sites = !strcmp(bo_field(req, "all_sites"), "1");
-    u->active = !strcmp(bo_field(req, "active"), "1");
+    u->all_sites = !strcmp(web_form_trimmed(req, "all_sites"), "1");
+    u->active = !strcmp(web_form_trimmed(req, "active"), "1");
     int64_t *sites;
     if (bo_form_sites(req, &sites, &u->nsites) != 0) {
         err->field = "sites";

@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define VISITS_PAGE_SIZE 50
 #define VISITS_MAX_PAGE 100000
@@ -28,24 +27,6 @@
 
 /* ---------- small pure helpers ---------- */
 
-static const char *query_value(web_req_t *req, const char *name)
-{
-    const char *v = web_query(req, name);
-    return v && *v ? v : NULL;
-}
-
-/* A positive id of at most 18 digits, or 0. */
-static int64_t parse_id(const char *s)
-{
-    if (!s || !*s || strlen(s) > 18) return 0;
-    int64_t v = 0;
-    for (const char *p = s; *p; p++) {
-        if (*p < '0' || *p > '9') return 0;
-        v = v * 10 + (*p - '0');
-    }
-    return v;
-}
-
 static int all_digits(const char *s)
 {
     if (!s || !*s) return 0;
@@ -55,62 +36,20 @@ static int all_digits(const char *s)
 
 /* ---------- site time ---------- */
 
-typedef struct tz_saved { char *old; } tz_saved_t;
-
-static void tz_enter(const char *zone, tz_saved_t *s)
+/* Local times come from the query (CONVERT_TZ: the server's zone tables,
+ * as everywhere, lib/sitetime.h); this only trims one to minutes or
+ * seconds ("" for NULL). */
+static const char *local_text(arena_t *a, const char *local, int with_seconds)
 {
-    const char *old = getenv("TZ");
-    s->old = old ? strdup(old) : NULL;
-    setenv("TZ", zone && *zone ? zone : "UTC", 1);
-    tzset();
+    if (!local || strlen(local) < 19) return "";
+    return arena_strndup(a, local, with_seconds ? 19 : 16);
 }
 
-static void tz_leave(tz_saved_t *s)
-{
-    if (s->old) { setenv("TZ", s->old, 1); free(s->old); }
-    else unsetenv("TZ");
-    tzset();
-}
-
-/* The UTC instant ("YYYY-MM-DD HH:MM:SS") at which the local day
- * `date` plus add_days begins in zone. */
-static const char *local_day_start_utc(arena_t *a, const char *zone, const char *date, int add_days)
-{
-    struct tm tm = { 0 };
-    tm.tm_year = atoi(date) - 1900;
-    tm.tm_mon = atoi(date + 5) - 1;
-    tm.tm_mday = atoi(date + 8) + add_days;
-    tm.tm_isdst = -1;
-    tz_saved_t s;
-    tz_enter(zone, &s);
-    time_t t = mktime(&tm);
-    tz_leave(&s);
-    struct tm u;
-    char buf[32];
-    if (t == (time_t)-1 || !gmtime_r(&t, &u)) return NULL;
-    strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &u);
-    return arena_strdup(a, buf);
-}
-
-/* A UTC DATETIME from the database as local time in zone ("" for NULL). */
-static const char *utc_to_local(arena_t *a, const char *zone, const char *utc, int with_seconds)
-{
-    if (!utc || strlen(utc) < 19) return "";
-    struct tm tm = { 0 };
-    if (sscanf(utc, "%d-%d-%d %d:%d:%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
-               &tm.tm_sec) != 6)
-        return "";
-    tm.tm_year -= 1900;
-    tm.tm_mon -= 1;
-    time_t t = timegm(&tm);
-    tz_saved_t s;
-    tz_enter(zone, &s);
-    struct tm l;
-    char buf[32] = "";
-    if (localtime_r(&t, &l)) strftime(buf, sizeof buf, with_seconds ? "%Y-%m-%d %H:%M:%S" : "%Y-%m-%d %H:%M", &l);
-    tz_leave(&s);
-    return arena_strdup(a, buf);
-}
+/* "t" in the site's zone, or t itself when the server does not know the
+ * zone: an SQL fragment for a column of visits v joined with sites s. */
+#define SITE_LOCAL(t) "COALESCE(CONVERT_TZ(" t ", '+00:00', s.time_zone), " t ")"
+/* The UTC instant at which a local date (a parameter) begins at site s. */
+#define SITE_DAY_START_UTC(d) "COALESCE(CONVERT_TZ(" d ", s.time_zone, '+00:00'), " d ")"
 
 static const char *duration_text(arena_t *a, int64_t seconds)
 {
@@ -125,7 +64,6 @@ typedef struct visit_filter {
     int64_t site_id, customer_id, cell_id;
     const char *customer_like;   /* a name search, as a LIKE pattern */
     const char *from, *to;       /* local dates */
-    const char *bounds;          /* JSON [{site, lo, hi}] in UTC, when from or to is given */
     const char *verified_by;
     int asc, open_only, page;
     /* Keyset for the export: only rows after this one in the sort order. */
@@ -141,39 +79,6 @@ static int known_verifier(const char *s)
     return 0;
 }
 
-/* Every visible site's UTC bounds of the local date range: each site
- * counts days in its own zone, so one range means the same local days
- * everywhere. */
-static int date_bounds(web_req_t *req, visit_filter_t *f)
-{
-    const auth_user_t *u = staff_user(req);
-    db_res_t *res;
-    int rc = db_query(page_db(req), req->arena, &res,
-        "SELECT id, time_zone FROM sites WHERE (? = 0 OR id = ?)"
-        " AND (? = 1 OR id IN (SELECT site_id FROM staff_user_sites WHERE user_id = ?)) ORDER BY time_zone",
-        "iiIi", f->site_id, f->site_id, u->all_sites, u->id);
-    if (rc) return rc;
-    json_t *list = json_array();
-    const char *zone = NULL, *lo = NULL, *hi = NULL;
-    for (int i = 0; list && i < res->nrows; i++) {
-        const char *z = db_cell(res, i, 1);
-        if (!zone || strcmp(zone, z) != 0) {   /* sorted by zone: convert once a zone */
-            zone = z;
-            lo = f->from ? local_day_start_utc(req->arena, z, f->from, 0) : "1000-01-01 00:00:00";
-            hi = f->to ? local_day_start_utc(req->arena, z, f->to, 1) : "9999-12-31 00:00:00";
-        }
-        if (!lo || !hi) continue;
-        json_array_append_new(list, json_pack("{s:I, s:s, s:s}", "site", (json_int_t)db_cell_int(res, i, 0),
-                                              "lo", lo, "hi", hi));
-    }
-    char *text = list ? json_dumps(list, JSON_COMPACT) : NULL;
-    json_decref(list);
-    if (!text) return DB_ERR;
-    f->bounds = arena_strdup(req->arena, text);
-    free(text);
-    return f->bounds ? DB_OK : DB_ERR;
-}
-
 /* Reads the filters.  Returns 0, a 4xx/5xx status already set up (404
  * for another site's site, customer or cell), or -1 with err for a
  * value that cannot be read (shown on the page with 422). */
@@ -187,22 +92,22 @@ static int local_date_ok(const char *s)
 static int read_filter(web_req_t *req, visit_filter_t *f, inv_error_t *err)
 {
     memset(f, 0, sizeof *f);
-    const char *site = query_value(req, "site"), *customer = query_value(req, "customer");
-    const char *cell = query_value(req, "cell"), *sort = query_value(req, "sort");
-    f->from = query_value(req, "from");
-    f->to = query_value(req, "to");
-    f->verified_by = query_value(req, "verified_by");
-    int64_t p = parse_id(query_value(req, "page"));
+    const char *site = web_query_given(req, "site"), *customer = web_query_given(req, "customer");
+    const char *cell = web_query_given(req, "cell"), *sort = web_query_given(req, "sort");
+    f->from = web_query_given(req, "from");
+    f->to = web_query_given(req, "to");
+    f->verified_by = web_query_given(req, "verified_by");
+    int64_t p = web_id(web_query_given(req, "page"));
     f->page = p > 0 && p <= VISITS_MAX_PAGE ? (int)p : 1;
     f->asc = sort && !strcmp(sort, "oldest");
 
     if (site) {
-        if (!(f->site_id = parse_id(site))) { *err = (inv_error_t){ "site_id", "invalid" }; return -1; }
+        if (!(f->site_id = web_id(site))) { *err = (inv_error_t){ "site_id", "invalid" }; return -1; }
         int rc = staff_check_site(req, f->site_id);
         if (rc) return rc;
     }
     if (customer && all_digits(customer)) {
-        if (!(f->customer_id = parse_id(customer))) { *err = (inv_error_t){ "customer", "invalid" }; return -1; }
+        if (!(f->customer_id = web_id(customer))) { *err = (inv_error_t){ "customer", "invalid" }; return -1; }
         int64_t s = customer_site(page_db(req), req->arena, f->customer_id);
         if (!s) return web_fail(req, 404, "not_found", NULL);
         int rc = staff_check_site(req, s);
@@ -212,7 +117,7 @@ static int read_filter(web_req_t *req, visit_filter_t *f, inv_error_t *err)
         f->customer_like = db_like_pattern(req->arena, customer, 1);
     }
     if (cell) {
-        if (!(f->cell_id = parse_id(cell))) { *err = (inv_error_t){ "cell", "invalid" }; return -1; }
+        if (!(f->cell_id = web_id(cell))) { *err = (inv_error_t){ "cell", "invalid" }; return -1; }
         int64_t s = inv_site_of_cell(page_db(req), req->arena, f->cell_id);
         if (!s) return web_fail(req, 404, "not_found", NULL);
         int rc = staff_check_site(req, s);
@@ -221,10 +126,6 @@ static int read_filter(web_req_t *req, visit_filter_t *f, inv_error_t *err)
     if (f->from && !local_date_ok(f->from)) { *err = (inv_error_t){ "from", "bad_date" }; return -1; }
     if (f->to && !local_date_ok(f->to)) { *err = (inv_error_t){ "to", "bad_date" }; return -1; }
     if (f->verified_by && !known_verifier(f->verified_by)) { *err = (inv_error_t){ "verified_by", "invalid" }; return -1; }
-    if (f->from || f->to) {
-        int rc = date_bounds(req, f);
-        if (rc) return page_db_fail(req, rc);
-    }
     return 0;
 }
 
@@ -233,13 +134,13 @@ static void filter_to_form(web_req_t *req)
     static const char *const names[] = { "site", "from", "to", "customer", "cell", "verified_by", "sort", NULL };
     /* Every key is set, empty when absent: url_escape in the template
      * must never be handed a missing value. */
-    for (int i = 0; names[i]; i++) render_set(page_r(req), query_value(req, names[i]), "Filter.%s", names[i]);
+    for (int i = 0; names[i]; i++) render_set(page_r(req), web_query_given(req, names[i]), "Filter.%s", names[i]);
 }
 
 /* ---------- the query ---------- */
 
 enum { V_ID, V_SITE_ID, V_SITE, V_TZ, V_CUSTOMER_ID, V_CUSTOMER, V_CONTRACT_ID, V_CELL_ID, V_CELL, V_BANK,
-       V_IN, V_OUT, V_SECONDS, V_BY, V_REASON, V_REF, V_STAFF_IN, V_STAFF_OUT, V_N };
+       V_IN, V_OUT, V_SECONDS, V_BY, V_REASON, V_REF, V_STAFF_IN, V_STAFF_OUT, V_IN_LOCAL, V_OUT_LOCAL, V_N };
 
 /* Visits matching f.  Only the fixed fragments below go into the SQL
  * text; every value travels as a parameter, and a filter not in use
@@ -252,21 +153,24 @@ static int visits_query(web_req_t *req, arena_t *a, const visit_filter_t *f, int
         " ce.label, b.name, v.checked_in_at, v.checked_out_at,"
         " TIMESTAMPDIFF(SECOND, v.checked_in_at, COALESCE(v.checked_out_at, UTC_TIMESTAMP(6))),"
         " v.verified_by, v.override_reason, v.verification_ref,"
-        " COALESCE(NULLIF(si.display_name, ''), si.username), COALESCE(NULLIF(so.display_name, ''), so.username)"
+        " COALESCE(NULLIF(si.display_name, ''), si.username), COALESCE(NULLIF(so.display_name, ''), so.username),"
+        " " SITE_LOCAL("v.checked_in_at") ", " SITE_LOCAL("v.checked_out_at")
         " FROM visits v JOIN sites s ON s.id = v.site_id JOIN customers cu ON cu.id = v.customer_id"
         " JOIN cells ce ON ce.id = v.cell_id JOIN banks b ON b.id = ce.bank_id"
         " LEFT JOIN staff_users si ON si.id = v.staff_user_id LEFT JOIN staff_users so ON so.id = v.checkout_staff_id"
         " WHERE (? = 1 OR v.site_id IN (SELECT site_id FROM staff_user_sites WHERE user_id = ?))"
-        "%s%s%s%s%s%s%s%s"
+        "%s%s%s%s%s%s%s%s%s"
         " ORDER BY v.checked_in_at %s, v.id %s LIMIT ? OFFSET ?",
         f->site_id ? " AND v.site_id = ?" : " AND ? = 0",
         f->customer_id ? " AND v.customer_id = ?" : " AND ? = 0",
         f->customer_like ? " AND cu.full_name LIKE ?" DB_LIKE_ESCAPE : " AND ? IS NULL",
         f->cell_id ? " AND v.cell_id = ?" : " AND ? = 0",
-        f->bounds ? " AND EXISTS (SELECT 1 FROM JSON_TABLE(?, '$[*]' COLUMNS (site BIGINT UNSIGNED PATH '$.site',"
-                    " lo DATETIME(6) PATH '$.lo', hi DATETIME(6) PATH '$.hi')) d"
-                    " WHERE d.site = v.site_id AND v.checked_in_at >= d.lo AND v.checked_in_at < d.hi)"
-                  : " AND ? IS NULL",
+        /* Each site counts days in its own zone: one date range means
+         * the same local days everywhere.  Each date binds twice (the
+         * fragment names it twice). */
+        f->from ? " AND v.checked_in_at >= " SITE_DAY_START_UTC("CAST(? AS DATETIME)") : " AND ? IS NULL AND ? IS NULL",
+        f->to ? " AND v.checked_in_at < " SITE_DAY_START_UTC("(CAST(? AS DATETIME) + INTERVAL 1 DAY)")
+              : " AND ? IS NULL AND ? IS NULL",
         f->verified_by ? " AND v.verified_by = ?" : " AND ? IS NULL",
         f->open_only ? " AND v.checked_out_at IS NULL" : "",
         !f->after_at ? " AND ? IS NULL AND ? IS NULL AND ? = 0"
@@ -274,8 +178,8 @@ static int visits_query(web_req_t *req, arena_t *a, const visit_filter_t *f, int
                  : " AND (v.checked_in_at < ? OR (v.checked_in_at = ? AND v.id < ?))",
         f->asc ? "ASC" : "DESC", f->asc ? "ASC" : "DESC");
     if (!sql) return DB_ERR;
-    return db_query(page_db(req), a, res, sql, "IiiisissssiII", u->all_sites, u->id, f->site_id, f->customer_id,
-                    f->customer_like, f->cell_id, f->bounds, f->verified_by, f->after_at, f->after_at, f->after_id,
+    return db_query(page_db(req), a, res, sql, "IiiisisssssssiII", u->all_sites, u->id, f->site_id, f->customer_id,
+                    f->customer_like, f->cell_id, f->from, f->from, f->to, f->to, f->verified_by, f->after_at, f->after_at, f->after_id,
                     limit, offset);
 }
 
@@ -290,9 +194,8 @@ static void set_row(web_req_t *req, const db_res_t *res, int i, const char *node
     };
     for (size_t k = 0; k < sizeof plain / sizeof plain[0]; k++)
         render_set(r, db_cell(res, i, plain[k].col), "%s.%d.%s", node, n, plain[k].name);
-    const char *zone = db_cell(res, i, V_TZ);
-    render_set(r, utc_to_local(req->arena, zone, db_cell(res, i, V_IN), 0), "%s.%d.checked_in", node, n);
-    render_set(r, utc_to_local(req->arena, zone, db_cell(res, i, V_OUT), 0), "%s.%d.checked_out", node, n);
+    render_set(r, local_text(req->arena, db_cell(res, i, V_IN_LOCAL), 0), "%s.%d.checked_in", node, n);
+    render_set(r, local_text(req->arena, db_cell(res, i, V_OUT_LOCAL), 0), "%s.%d.checked_out", node, n);
     render_set(r, duration_text(req->arena, db_cell_int(res, i, V_SECONDS)), "%s.%d.duration", node, n);
     if (!db_cell(res, i, V_OUT)) render_set(r, "1", "%s.%d.open", node, n);
 }
@@ -415,8 +318,8 @@ int bo_visits_csv(web_req_t *req)
             const char *row[NCOL] = {
                 db_cell(res, i, V_ID), db_cell(res, i, V_SITE), db_cell(res, i, V_CUSTOMER_ID),
                 db_cell(res, i, V_CUSTOMER), db_cell(res, i, V_CONTRACT_ID), db_cell(res, i, V_CELL),
-                db_cell(res, i, V_BANK), utc_to_local(a, zone, db_cell(res, i, V_IN), 1),
-                utc_to_local(a, zone, db_cell(res, i, V_OUT), 1), zone,
+                db_cell(res, i, V_BANK), local_text(a, db_cell(res, i, V_IN_LOCAL), 1),
+                local_text(a, db_cell(res, i, V_OUT_LOCAL), 1), zone,
                 open ? "" : duration_text(a, db_cell_int(res, i, V_SECONDS)),
                 open ? "" : db_cell(res, i, V_SECONDS), db_cell(res, i, V_BY), db_cell(res, i, V_REASON),
                 db_cell(res, i, V_REF), db_cell(res, i, V_STAFF_IN), db_cell(res, i, V_STAFF_OUT),
@@ -452,7 +355,7 @@ static int load_contract(web_req_t *req, int64_t id, int64_t *site_id)
     int rc = db_query(page_db(req), req->arena, &res,
         "SELECT k.id, k.site_id, s.name, s.time_zone, k.state, k.state_reason, k.customer_id, cu.full_name,"
         " cu.photo_file IS NOT NULL, k.cell_id, ce.label, b.name, COALESCE(la.balance, 0),"
-        " COALESCE(la.currency, s.currency), vo.id, vo.checked_in_at, k.period, k.starts_on"
+        " COALESCE(la.currency, s.currency), vo.id, " SITE_LOCAL("vo.checked_in_at") ", k.period, k.starts_on"
         " FROM contracts k JOIN sites s ON s.id = k.site_id JOIN customers cu ON cu.id = k.customer_id"
         " JOIN cells ce ON ce.id = k.cell_id JOIN banks b ON b.id = ce.bank_id"
         " LEFT JOIN ledger_accounts la ON la.customer_id = k.customer_id"
@@ -470,7 +373,7 @@ static int load_contract(web_req_t *req, int64_t id, int64_t *site_id)
     };
     for (size_t k = 0; k < sizeof cols / sizeof cols[0]; k++) render_set(r, db_cell(res, 0, cols[k].col), "Contract.%s", cols[k].name);
     render_set(r, db_cell(res, 0, 14), "OpenVisit.id");
-    render_set(r, utc_to_local(req->arena, db_cell(res, 0, 3), db_cell(res, 0, 15), 0), "Contract.open_since");
+    render_set(r, local_text(req->arena, db_cell(res, 0, 15), 0), "Contract.open_since");
     /* A balance above zero is owed by the customer (lib/ledger.h). */
     int64_t balance = db_cell_int(res, 0, 12);
     char money[64];
@@ -485,7 +388,7 @@ static int load_contract(web_req_t *req, int64_t id, int64_t *site_id)
 static int search_contracts(web_req_t *req, const char *q)
 {
     const auth_user_t *u = staff_user(req);
-    int64_t id = all_digits(q) ? parse_id(q) : 0;
+    int64_t id = all_digits(q) ? web_id(q) : 0;
     const char *like = all_digits(q) ? NULL : db_like_pattern(req->arena, q, 1);
     db_res_t *res;
     int rc = db_query(page_db(req), req->arena, &res,
@@ -508,10 +411,10 @@ static int new_page(web_req_t *req) { return page_render(req, "backoffice/visit_
 
 int bo_visit_new(web_req_t *req)
 {
-    const char *contract = query_value(req, "contract"), *q = query_value(req, "q");
+    const char *contract = web_query_given(req, "contract"), *q = web_query_given(req, "q");
     if (contract) {
         int64_t site_id;
-        int rc = load_contract(req, parse_id(contract), &site_id);
+        int rc = load_contract(req, web_id(contract), &site_id);
         if (rc) return rc;
         return new_page(req);
     }
@@ -541,7 +444,7 @@ typedef int (*verify_fn)(web_req_t *req, visit_start_t *v, inv_error_t *err);
 static int verify_override(web_req_t *req, visit_start_t *v, inv_error_t *err)
 {
     v->verified_by = "staff_override";
-    v->override_reason = bo_field(req, "override_reason");
+    v->override_reason = web_form_trimmed(req, "override_reason");
     v->verification_ref = NULL;
     return visit_validate_start(v, err);
 }
@@ -564,14 +467,14 @@ static int check_in_refused(web_req_t *req, int64_t contract_id, const inv_error
     int64_t site_id;
     int rc = load_contract(req, contract_id, &site_id);
     if (rc) return rc;
-    render_set(page_r(req), bo_field(req, "override_reason"), "Form.override_reason");
+    render_set(page_r(req), web_form_trimmed(req, "override_reason"), "Form.override_reason");
     bo_form_error(req, err);
     return new_page(req);
 }
 
 int bo_visit_create(web_req_t *req)
 {
-    int64_t contract_id = parse_id(bo_field(req, "contract_id"));
+    int64_t contract_id = web_id(web_form_trimmed(req, "contract_id"));
     db_res_t *res;
     int rc = contract_id ? db_query(page_db(req), req->arena, &res, "SELECT site_id FROM contracts WHERE id = ?", "i",
                                     contract_id) : DB_OK;
@@ -579,7 +482,7 @@ int bo_visit_create(web_req_t *req)
     int64_t site_id = contract_id && res->nrows == 1 ? db_cell_int(res, 0, 0) : 0;
     if ((rc = staff_check_site(req, site_id)) != 0) return rc;
 
-    const char *by = bo_field(req, "verified_by");
+    const char *by = web_form_trimmed(req, "verified_by");
     if (!*by) by = "staff_override";
     visit_start_t v = { .site_id = site_id, .contract_id = contract_id, .staff_user_id = staff_user(req)->id };
     inv_error_t err = { 0 };

@@ -143,15 +143,6 @@ const char *const enroll_step_fields[ENROLL_STEPS + 1][12] = {
     { NULL },
 };
 
-static const char *field(web_req_t *req, const char *name)
-{
-    const char *v = web_form(req, name);
-    if (!v) return "";
-    while (*v == ' ' || *v == '\t' || *v == '\r' || *v == '\n') v++;
-    size_t n = strlen(v);
-    while (n && (v[n - 1] == ' ' || v[n - 1] == '\t' || v[n - 1] == '\r' || v[n - 1] == '\n')) n--;
-    return arena_strndup(req->arena, v, n);
-}
 
 /* Reads every step's fields from the form (the current step's inputs and
  * the earlier steps' hidden fields look the same to us). */
@@ -161,22 +152,22 @@ static void read_form(web_req_t *req, enrollment_t *e)
     memset(e, 0, sizeof *e);
     customer_t *c = &e->c;
     c->site_id = t->site_id;
-    c->full_name = field(req, "full_name");
-    c->date_of_birth = field(req, "date_of_birth");
-    c->doc_type = field(req, "doc_type");
-    c->doc_number = field(req, "doc_number");
-    c->doc_expiry = field(req, "doc_expiry");
-    c->address = field(req, "address");
-    c->phone = field(req, "phone");
-    c->email = field(req, "email");
-    c->nominee_name = field(req, "nominee_name");
-    c->nominee_relation = field(req, "nominee_relation");
-    c->nominee_phone = field(req, "nominee_phone");
+    c->full_name = web_form_trimmed(req, "full_name");
+    c->date_of_birth = web_form_trimmed(req, "date_of_birth");
+    c->doc_type = web_form_trimmed(req, "doc_type");
+    c->doc_number = web_form_trimmed(req, "doc_number");
+    c->doc_expiry = web_form_trimmed(req, "doc_expiry");
+    c->address = web_form_trimmed(req, "address");
+    c->phone = web_form_trimmed(req, "phone");
+    c->email = web_form_trimmed(req, "email");
+    c->nominee_name = web_form_trimmed(req, "nominee_name");
+    c->nominee_relation = web_form_trimmed(req, "nominee_relation");
+    c->nominee_phone = web_form_trimmed(req, "nominee_phone");
     c->co_holder_name = "";
     c->notes = "";
     c->language = req->lang;
-    c->payment_preference = field(req, "period");
-    e->size_class = field(req, "size_class");
+    c->payment_preference = web_form_trimmed(req, "period");
+    e->size_class = web_form_trimmed(req, "size_class");
     /* Ticked boxes arrive one value each, the hidden copy as one list. */
     const char **lists = arena_alloc(req->arena, sizeof *lists * (req->form.count + 1));
     int n = 0;
@@ -185,22 +176,13 @@ static void read_form(web_req_t *req, enrollment_t *e)
     e->features = lists ? enrollment_features(req->arena, lists, n) : NULL;
     static const char *const consent_names[ENROLL_NCONSENTS] = {
         "consent_terms", "consent_privacy", "consent_biometric", "consent_marketing" };
-    for (int k = 0; k < ENROLL_NCONSENTS; k++) e->consents[k] = !strcmp(field(req, consent_names[k]), "1");
+    for (int k = 0; k < ENROLL_NCONSENTS; k++) e->consents[k] = !strcmp(web_form_trimmed(req, consent_names[k]), "1");
 }
 
 static void put_form(web_req_t *req, const enrollment_t *e)
 {
     render_t *r = page_r(req);
-    const customer_t *c = &e->c;
-    const char *vals[][2] = {
-        { "full_name", c->full_name }, { "date_of_birth", c->date_of_birth }, { "doc_type", c->doc_type },
-        { "doc_number", c->doc_number }, { "doc_expiry", c->doc_expiry }, { "address", c->address },
-        { "phone", c->phone }, { "email", c->email }, { "nominee_name", c->nominee_name },
-        { "nominee_relation", c->nominee_relation }, { "nominee_phone", c->nominee_phone },
-        { "period", c->payment_preference }, { "size_class", e->size_class },
-        { "features", e->features ? e->features : "" },
-    };
-    for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++) render_set(r, vals[i][1] ? vals[i][1] : "", "Form.%s", vals[i][0]);
+    enrollment_render_fields(r, e, "Form");
     static const char *const consent_names[ENROLL_NCONSENTS] = {
         "consent_terms", "consent_privacy", "consent_biometric", "consent_marketing" };
     for (int k = 0; k < ENROLL_NCONSENTS; k++) render_set(r, e->consents[k] ? "1" : "", "Form.%s", consent_names[k]);
@@ -295,7 +277,7 @@ int enroll_step(web_req_t *req)
     const char *s = web_form(req, "step");
     int step = s ? atoi(s) : 1;
     if (step < 1 || step > ENROLL_STEPS) step = 1;
-    const char *nav = field(req, "nav");
+    const char *nav = web_form_trimmed(req, "nav");
     char today[11];
     int rc = sitetime_today(page_db(req), req->arena, device(req)->site_id, today);
     if (rc) return page_db_fail(req, rc);

@@ -322,3 +322,18 @@ int enrollment_approve(db_t *db, arena_t *a, const audit_actor_t *who, int64_t i
     }
     return rc;
 }
+
+void enrollment_render_fields(render_t *r, const enrollment_t *e, const char *prefix)
+{
+    const customer_t *c = &e->c;
+    const char *vals[][2] = {
+        { "full_name", c->full_name }, { "date_of_birth", c->date_of_birth }, { "doc_type", c->doc_type },
+        { "doc_number", c->doc_number }, { "doc_expiry", c->doc_expiry }, { "address", c->address },
+        { "phone", c->phone }, { "email", c->email }, { "nominee_name", c->nominee_name },
+        { "nominee_relation", c->nominee_relation }, { "nominee_phone", c->nominee_phone },
+        { "period", c->payment_preference }, { "size_class", e->size_class },
+        { "features", e->features }, { "language", c->language },
+    };
+    for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++)
+        render_set(r, vals[i][1] ? vals[i][1] : "", "%s.%s", prefix, vals[i][0]);
+}

@@ -10,6 +10,7 @@
 #include "audit.h"
 #include "customer.h"
 #include "inventory.h"
+#include "render.h"
 
 enum { ENROLL_STEPS = 4 };
 
@@ -43,6 +44,12 @@ enum enrollment_status {
 /* Inserts a pending request from a tablet with its audit row (actor: the
  * device).  Refuses with ENROLL_LIMIT when the tablet has sent
  * max_per_hour requests within the last hour.  Else a db_status. */
+/* Sets "<prefix>.<field>" in r for every field of the request, under the
+ * names of the tablet's and the review's forms (payment preference as
+ * "period"); absent values as "".  Consents are left to the caller: the
+ * two forms show them differently. */
+void enrollment_render_fields(render_t *r, const enrollment_t *e, const char *prefix);
+
 int enrollment_submit(db_t *db, arena_t *a, const audit_actor_t *device, int64_t tablet_id,
                       const enrollment_t *e, int max_per_hour, int64_t *id);
 

@@ -249,23 +249,26 @@ static int batch_body(db_t *db, arena_t *a, const audit_actor_t *who, const ledg
     return rc ? rc : LEDGER_OK;
 }
 
+int ledger_check_batch(const ledger_journal_t *js, int n, int *statuses, ledger_err_t *err)
+{
+    *err = (ledger_err_t){ 0 };
+    if (n < 1 || n > LEDGER_BATCH_MAX) return invalid(err, "lines", "batch_invalid");
+    for (int i = 0; i < n; i++) statuses[i] = LEDGER_OK;
+    for (int i = 0; i < n; i++) {
+        int rc = ledger_check(&js[i], err);
+        if (rc == LEDGER_OK && js[i].site_id != js[0].site_id) rc = invalid(err, "site_id", "site_invalid");
+        if (rc) return statuses[i] = rc;
+    }
+    return LEDGER_OK;
+}
+
 int ledger_post_batch(db_t *db, const audit_actor_t *who, const ledger_journal_t *js, int n,
                       ledger_posted_t *outs, int *statuses, ledger_err_t *err)
 {
     ledger_err_t spare;
     if (!err) err = &spare;
-    *err = (ledger_err_t){ 0 };
-    if (n < 1 || n > LEDGER_BATCH_MAX) return invalid(err, "lines", "batch_invalid");
-    int rc = LEDGER_OK;
-    for (int i = 0; i < n; i++) {
-        outs[i] = (ledger_posted_t){ 0 };
-        statuses[i] = LEDGER_OK;
-    }
-    for (int i = 0; i < n && rc == LEDGER_OK; i++) {
-        rc = ledger_check(&js[i], err);
-        if (rc == LEDGER_OK && js[i].site_id != js[0].site_id) rc = invalid(err, "site_id", "site_invalid");
-        statuses[i] = rc;
-    }
+    for (int i = 0; i < n && i <= LEDGER_BATCH_MAX; i++) outs[i] = (ledger_posted_t){ 0 };
+    int rc = ledger_check_batch(js, n, statuses, err);
     if (rc) return rc;
     arena_t *a = arena_new(8192);
     if (!a) return DB_ERR;

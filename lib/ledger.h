@@ -104,6 +104,12 @@ int ledger_post(db_t *db, const audit_actor_t *who, const ledger_journal_t *j,
 int ledger_post_batch(db_t *db, const audit_actor_t *who, const ledger_journal_t *js, int n,
                       ledger_posted_t *outs, int *statuses, ledger_err_t *err);
 
+/* Pure: the checks ledger_post_batch makes before the database: n in
+ * 1..LEDGER_BATCH_MAX, ledger_check of each member, one site for all.
+ * LEDGER_OK, or LEDGER_INVALID with err filled and statuses[i] marking
+ * the member at fault (the others LEDGER_OK). */
+int ledger_check_batch(const ledger_journal_t *js, int n, int *statuses, ledger_err_t *err);
+
 /* Pure: the checks ledger_post makes before touching the database (key,
  * kind, lines non-zero summing to zero without overflow, each account
  * once, method, memo where a reason is needed, value_date a real date).

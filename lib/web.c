@@ -45,17 +45,39 @@ const kv_t *web_file(const web_req_t *r, const char *name)
     return kv && kv->filename ? kv : NULL;
 }
 
+int64_t web_id(const char *s)
+{
+    if (!s || !*s || strlen(s) > 18) return 0;
+    int64_t v = 0;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9') return 0;
+        v = v * 10 + (*s - '0');
+    }
+    return v;
+}
+
 int64_t web_param_id(const web_req_t *r, int index)
 {
     if (index < 0 || index >= r->nparams) return -1;
-    const char *s = r->params[index];
-    if (!*s || strlen(s) > 18) return -1;
-    int64_t v = 0;
-    for (; *s; s++) {
-        if (*s < '0' || *s > '9') return -1;
-        v = v * 10 + (*s - '0');
-    }
+    int64_t v = web_id(r->params[index]);
     return v > 0 ? v : -1;
+}
+
+const char *web_form_trimmed(web_req_t *r, const char *name)
+{
+    const char *v = web_form(r, name);
+    if (!v) return "";
+    while (*v == ' ' || *v == '\t' || *v == '\r' || *v == '\n') v++;
+    size_t n = strlen(v);
+    while (n && (v[n - 1] == ' ' || v[n - 1] == '\t' || v[n - 1] == '\r' || v[n - 1] == '\n')) n--;
+    const char *copy = arena_strndup(r->arena, v, n);
+    return copy ? copy : "";
+}
+
+const char *web_query_given(const web_req_t *r, const char *name)
+{
+    const char *v = web_query(r, name);
+    return v && *v ? v : NULL;
 }
 
 int web_is_post(const web_req_t *r) { return strcmp(r->method, "POST") == 0; }

@@ -119,6 +119,13 @@ const char *web_cookie(const web_req_t *r, const char *name);
 const char *web_env(const web_req_t *r, const char *cgi_name);
 const kv_t *web_file(const web_req_t *r, const char *name);
 int64_t     web_param_id(const web_req_t *r, int index);       /* route capture as a positive id, or -1 */
+/* A form value without surrounding blanks (spaces, tabs, line breaks),
+ * "" when absent; never NULL.  Copied into the request's arena. */
+const char *web_form_trimmed(web_req_t *r, const char *name);
+const char *web_query_given(const web_req_t *r, const char *name);  /* a query value, NULL when absent or empty */
+/* Pure: text as a positive id (1 to 18 digits, nothing else), or 0: the
+ * one reading of every id a form, query or route carries. */
+int64_t     web_id(const char *s);
 int         web_is_post(const web_req_t *r);
 
 /* response */

@@ -1,6 +1,11 @@
 """Small helpers shared by the integration and browser tests."""
+import hashlib
+import html
 import re
+import secrets
 import uuid
+
+import requests
 
 _CSRF = re.compile(r'name="_csrf" value="([^"]+)"')
 
@@ -81,3 +86,46 @@ def invalid(r, field, reason):
     assert (body.get("field"), body.get("reason")) == (field, reason), body
     assert body["detail"]
     return body
+
+
+def form_of(page, form_id):
+    """The inside of the form with that id."""
+    m = re.search(r'<form[^>]*id="%s"[^>]*>(.*?)</form>' % re.escape(form_id), page, re.S)
+    assert m, form_id
+    return m.group(1)
+
+
+def hidden(form, name):
+    """A hidden (or any) input's value, unescaped."""
+    m = re.search(r'name="%s" value="([^"]*)"' % re.escape(name), form)
+    assert m, name
+    return html.unescape(m.group(1))
+
+
+class Key:
+    def __init__(self, key, kid, name):
+        self.key, self.id, self.name = key, kid, name
+
+
+def make_key(stack, all_sites=True, can_write=True, sites=(), revoked=False, name=None):
+    """An API key row as the back office makes it: sr_ + 43 base64url
+    characters, stored as its BLAKE2b-256 hex hash and 8-character prefix."""
+    key = "sr_" + secrets.token_urlsafe(32)
+    assert len(key) == 46
+    digest = hashlib.blake2b(key.encode(), digest_size=32).hexdigest()
+    name = name or "test " + uuid.uuid4().hex[:8]
+    stack.sql("INSERT INTO api_keys (name, prefix, key_hash, all_sites, can_write, revoked_at) "
+              "VALUES (%s, %s, %s, %s, %s, " + ("UTC_TIMESTAMP()" if revoked else "NULL") + ")",
+              name, key[:8], digest, int(all_sites), int(can_write))
+    kid = int(stack.sql("SELECT id FROM api_keys WHERE key_hash = %s", digest)[0][0])
+    for s in sites:
+        stack.sql("INSERT INTO api_key_sites (key_id, site_id) VALUES (%s, %s)", kid, int(s))
+    return Key(key, kid, name)
+
+
+def api(key):
+    """A session that sends the key (a Key or the raw text) as a bearer token."""
+    s = requests.Session()
+    if key:
+        s.headers["Authorization"] = "Bearer " + (key.key if isinstance(key, Key) else key)
+    return s

@@ -8,43 +8,14 @@ import hashlib
 import json
 import os
 import re
-import secrets
 import subprocess
 import time
 import uuid
 
 import requests
-from helpers import count, is_problem, invalid
+from helpers import api, count, invalid, is_problem, make_key
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-class Key:
-    def __init__(self, key, kid, name):
-        self.key, self.id, self.name = key, kid, name
-
-
-def make_key(stack, all_sites=True, can_write=True, sites=(), revoked=False, name=None):
-    """A key row as the back office makes it: sr_ + 43 base64url characters,
-    stored as its BLAKE2b-256 hex hash and 8-character prefix."""
-    key = "sr_" + secrets.token_urlsafe(32)
-    assert len(key) == 46
-    digest = hashlib.blake2b(key.encode(), digest_size=32).hexdigest()
-    name = name or "test " + uuid.uuid4().hex[:8]
-    stack.sql("INSERT INTO api_keys (name, prefix, key_hash, all_sites, can_write, revoked_at) "
-              "VALUES (%s, %s, %s, %s, %s, " + ("UTC_TIMESTAMP()" if revoked else "NULL") + ")",
-              name, key[:8], digest, int(all_sites), int(can_write))
-    kid = int(stack.sql("SELECT id FROM api_keys WHERE key_hash = %s", digest)[0][0])
-    for s in sites:
-        stack.sql("INSERT INTO api_key_sites (key_id, site_id) VALUES (%s, %s)", kid, int(s))
-    return Key(key, kid, name)
-
-
-def api(key):
-    s = requests.Session()
-    if key:
-        s.headers["Authorization"] = "Bearer " + (key.key if isinstance(key, Key) else key)
-    return s
 
 
 def site_body(**extra):

@@ -6,44 +6,19 @@ the key's sites, read-only keys, problem documents, and idempotent writes
 Sites, banks and keys are made as test_api.py makes them (keys inserted as
 lib/apikey stores them); plans are set up in SQL.  Money moves only through
 the API (and so through lib/ledger); the tests read the tables to check."""
-import hashlib
-import secrets
 import threading
 import uuid
 from datetime import date, timedelta
 
 import pytest
 import requests
-from helpers import count, is_problem, invalid
+from helpers import api, count, invalid, is_problem, make_key
 
 PAYLOADS = ["Robert'); DROP TABLE customers;--", "<script>alert(1)</script>", "\" onmouseover=\"x",
             "1 OR 1=1; --", "Ünïcødé 🔒 ячейка"]
 
 
 # ---------- helpers (the conventions of test_api.py) ----------
-
-class Key:
-    def __init__(self, key, kid, name):
-        self.key, self.id, self.name = key, kid, name
-
-
-def make_key(stack, all_sites=True, can_write=True, sites=()):
-    key = "sr_" + secrets.token_urlsafe(32)
-    digest = hashlib.blake2b(key.encode(), digest_size=32).hexdigest()
-    name = "vault test " + uuid.uuid4().hex[:8]
-    stack.sql("INSERT INTO api_keys (name, prefix, key_hash, all_sites, can_write) VALUES (%s, %s, %s, %s, %s)",
-              name, key[:8], digest, int(all_sites), int(can_write))
-    kid = int(stack.sql("SELECT id FROM api_keys WHERE key_hash = %s", digest)[0][0])
-    for s in sites:
-        stack.sql("INSERT INTO api_key_sites (key_id, site_id) VALUES (%s, %s)", kid, int(s))
-    return Key(key, kid, name)
-
-
-def api(key):
-    s = requests.Session()
-    s.headers["Authorization"] = "Bearer " + key.key
-    return s
-
 
 def idem():
     return {"Idempotency-Key": "k-" + uuid.uuid4().hex}

@@ -13,7 +13,7 @@ import uuid
 import pytest
 import requests
 
-from helpers import csrf_of, uniq, one, count, new_user, new_customer
+from helpers import csrf_of, uniq, one, count, new_user, new_customer, form_of, hidden
 
 PAYLOADS = [
     "Robert'); DROP TABLE ledger_journals;--",
@@ -71,18 +71,6 @@ def account_page(stack, s, cid):
     r = s.get(f"{stack.base}/admin/customers/{cid}/account")
     assert r.status_code == 200, r.status_code
     return r.text
-
-
-def form_of(page, form_id):
-    m = re.search(r'<form[^>]*id="%s"[^>]*>(.*?)</form>' % re.escape(form_id), page, re.S)
-    assert m, form_id
-    return m.group(1)
-
-
-def hidden(form, name):
-    m = re.search(r'name="%s" value="([^"]*)"' % re.escape(name), form)
-    assert m, name
-    return html.unescape(m.group(1))
 
 
 def input_value(form, name):

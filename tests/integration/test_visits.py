@@ -19,7 +19,7 @@ import threading
 import pytest
 import requests
 
-from helpers import csrf_of, uniq, one, count, new_user, new_customer
+from helpers import csrf_of, uniq, one, count, new_user, new_customer, form_of, hidden
 
 PAYLOADS = [
     "Robert'); DROP TABLE visits;--",
@@ -178,18 +178,6 @@ def audit(stack, action, visit):
     rows = stack.sql("SELECT HEX(detail), actor_name FROM audit_log WHERE action = %s AND object_type = 'visit'"
                      " AND object_id = %s ORDER BY id", action, visit)
     return [(bytes.fromhex(r[0]).decode("utf-8"), r[1]) for r in rows]
-
-
-def form_of(page, form_id):
-    m = re.search(r'<form[^>]*id="%s"[^>]*>(.*?)</form>' % re.escape(form_id), page, re.S)
-    assert m, form_id
-    return m.group(1)
-
-
-def hidden(form, name):
-    m = re.search(r'name="%s" value="([^"]*)"' % re.escape(name), form)
-    assert m, name
-    return html.unescape(m.group(1))
 
 
 def charge(stack, s, customer, amount):

@@ -41,6 +41,17 @@ static void test_route_match(void **state)
     arena_free(a);
 }
 
+static void test_web_id(void **state)
+{
+    assert_int_equal(web_id("1"), 1);
+    assert_int_equal(web_id("007"), 7);
+    assert_int_equal(web_id("999999999999999999"), 999999999999999999LL);    /* 18 digits */
+    const char *refused[] = { NULL, "", "0", "-1", "+1", " 1", "1 ", "1a", "0x10", "1.5", "1e3",
+                              "1000000000000000000" /* 19 digits */ };
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
+        if (web_id(refused[i]) != 0) fail_msg("accepted \"%s\"", refused[i] ? refused[i] : "(null)");
+}
+
 static void test_status_text(void **state)
 {
     (void)state;
@@ -384,6 +395,7 @@ int main(void)
     secret_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_route_match),
+        cmocka_unit_test(test_web_id),
         cmocka_unit_test(test_status_text),
         cmocka_unit_test(test_roles),
         cmocka_unit_test(test_site_scope),

@@ -224,6 +224,34 @@ static void convenience_refusals(void **state)
     assert_string_equal(err.code, "key_invalid");
 }
 
+/* A batch is refused whole before any database work when its size is out
+ * of range, a member fails ledger_check, or members belong to different
+ * sites; statuses name the member at fault. */
+static void batch_refusals(void **state)
+{
+    ledger_journal_t js[3] = { payment(), payment(), payment() };
+    js[1].idem_key = "k2";
+    js[2].idem_key = "k3";
+    int st[3];
+    ledger_err_t err = { 0 };
+    assert_int_equal(ledger_check_batch(js, 3, st, &err), LEDGER_OK);
+    assert_int_equal(ledger_check_batch(js, 0, st, &err), LEDGER_INVALID);
+    assert_string_equal(err.code, "batch_invalid");
+    assert_int_equal(ledger_check_batch(js, LEDGER_BATCH_MAX + 1, st, &err), LEDGER_INVALID);
+
+    js[1].amount = -1;
+    assert_int_equal(ledger_check_batch(js, 3, st, &err), LEDGER_INVALID);
+    assert_string_equal(err.field, "amount");
+    assert_int_equal(st[0], LEDGER_OK);
+    assert_int_equal(st[1], LEDGER_INVALID);
+
+    js[1].amount = 1000;
+    js[2].site_id = 2;
+    assert_int_equal(ledger_check_batch(js, 3, st, &err), LEDGER_INVALID);
+    assert_string_equal(err.field, "site_id");
+    assert_int_equal(st[2], LEDGER_INVALID);
+}
+
 static void doc_labels(void **state)
 {
     arena_t *a = arena_new(1024);
@@ -244,6 +272,7 @@ int main(void)
         cmocka_unit_test(bad_lines),
         cmocka_unit_test(bad_fields),
         cmocka_unit_test(convenience_refusals),
+        cmocka_unit_test(batch_refusals),
         cmocka_unit_test(doc_labels),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
