@@ -14,7 +14,7 @@ OPT ?= -O2 -g
 endif
 
 CC ?= cc
-CPPFLAGS += -D_GNU_SOURCE -Ilib -I/usr/include/ClearSilver -I/usr/include/mariadb
+CPPFLAGS += -D_GNU_SOURCE -Ilib -I/usr/include/ClearSilver -I/usr/include/mariadb -I/usr/include/modbus
 CFLAGS := -std=c17 $(OPT) -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-unused-parameter $(SANFLAGS) $(EXTRA_CFLAGS)
 LDFLAGS += $(SANFLAGS)
 LDLIBS := -lfcgi -lneo_cgi -lneo_cs -lneo_utl -lz -lmariadb -lsodium -ljansson -lpcre2-8 -lm
@@ -25,12 +25,14 @@ LIB_A   := $(BUILD)/libstrongroom.a
 PROGS   := backoffice api enroll mailroom kiosk
 FCGI    := $(PROGS:%=$(BUILD)/bin/%.fcgi)
 TOOLS   := $(BUILD)/bin/strongroomctl $(BUILD)/bin/trivial.fcgi $(BUILD)/bin/ledger-torture
+DAEMONS := boardd boardsim
+DAEMON_BIN := $(DAEMONS:%=$(BUILD)/bin/%)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT    := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-build: $(FCGI) $(TOOLS) $(UNIT)
+build: $(FCGI) $(DAEMON_BIN) $(TOOLS) $(UNIT)
 
-$(BUILD)/%.o: %.c $(wildcard lib/*.h cgi-bin/*.h)
+$(BUILD)/%.o: %.c $(wildcard lib/*.h cgi-bin/*.h daemons/*/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
@@ -42,6 +44,15 @@ $(LIB_A): $(LIB_OBJ)
 prog_objs = $(patsubst cgi-bin/%.c,$(BUILD)/cgi-bin/%.o,$(wildcard cgi-bin/$(1).c cgi-bin/$(1)_*.c))
 $(foreach p,$(PROGS),$(eval $(BUILD)/bin/$(p).fcgi: $(call prog_objs,$(p))))
 $(BUILD)/bin/%.fcgi: $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $(filter %.o,$^) $(LIB_A) $(LDLIBS) -o $@
+
+# A daemon is every .c file under daemons/<name>/; boardd also speaks
+# Modbus through libmodbus and runs a thread per bus.
+daemon_objs = $(patsubst %.c,$(BUILD)/%.o,$(wildcard daemons/$(1)/*.c))
+$(foreach d,$(DAEMONS),$(eval $(BUILD)/bin/$(d): $(call daemon_objs,$(d)) $(LIB_A)))
+$(BUILD)/bin/boardd: LDLIBS += -lmodbus -lpthread
+$(DAEMON_BIN):
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $(filter %.o,$^) $(LIB_A) $(LDLIBS) -o $@
 
@@ -94,8 +105,8 @@ bench: deps
 
 check: deps
 	cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,performance,portability \
-	  --inline-suppr --suppress=missingIncludeSystem -D_GNU_SOURCE -Ilib lib cgi-bin tools tests/unit
-	clang-tidy --quiet $(LIB_SRC) $(wildcard cgi-bin/*.c) tools/strongroomctl.c -- $(CPPFLAGS) -std=c17
+	  --inline-suppr --suppress=missingIncludeSystem -D_GNU_SOURCE -Ilib lib cgi-bin daemons tools tests/unit
+	clang-tidy --quiet $(LIB_SRC) $(wildcard cgi-bin/*.c daemons/*/*.c) tools/strongroomctl.c -- $(CPPFLAGS) -std=c17
 
 clean:
 	rm -rf build build-san build-fuzz

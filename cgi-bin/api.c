@@ -374,6 +374,9 @@ static const web_route_t routes[] = {
     { "GET",  "/api/v1/banks/{}",         bank_get,    WEB_NO_CSRF, NULL },
     { "GET",  "/api/v1/banks/{}/cells",   bank_cells,  WEB_NO_CSRF, NULL },
     { "GET",  "/api/v1/cells/{}",         cell_get,    WEB_NO_CSRF, NULL },
+    /* doors: opening cells through boardd, door states (api_boards.c) */
+    { "POST", "/api/v1/cells/{}/open",    api_cell_open,  WEB_NO_CSRF, NULL },
+    { "GET",  "/api/v1/sites/{}/doors",   api_site_doors, WEB_NO_CSRF, NULL },
     /* vault: customers, accounts, contracts, visits (api_vault.c) */
     { "GET",  "/api/v1/customers",                api_customers_list,     WEB_NO_CSRF, NULL },
     { "POST", "/api/v1/customers",                api_customer_create,    WEB_NO_CSRF, NULL },

@@ -41,4 +41,8 @@ int api_visits_list(web_req_t *r);
 int api_visit_create(web_req_t *r);
 int api_visit_checkout(web_req_t *r);
 
+/* doors: opening cells through boardd, door states (api_boards.c) */
+int api_cell_open(web_req_t *r);
+int api_site_doors(web_req_t *r);
+
 #endif

@@ -27,6 +27,47 @@ int bo_cell_edit(web_req_t *req);
 int bo_cell_update(web_req_t *req);
 int bo_cell_service(web_req_t *req);
 int bo_grid(web_req_t *req);
+/* Loads a cell the user may see into Cell.* and its site into Site.*
+ * (404 otherwise); bo_cell_page then renders the cell page for it. */
+int bo_load_cell(web_req_t *req, int64_t id);
+int bo_cell_page(web_req_t *req, int64_t id);
+/* The bank page (a bank the user may see, 404 otherwise). */
+int bo_bank_page(web_req_t *req, int64_t id);
+
+/* backoffice_boards.c: lock-board buses and boards, scans, wiring banks */
+int bo_buses(web_req_t *req);
+int bo_bus_new(web_req_t *req);
+int bo_bus_create(web_req_t *req);
+int bo_bus_edit(web_req_t *req);
+int bo_bus_update(web_req_t *req);
+int bo_bus_scan(web_req_t *req);
+int bo_board_new(web_req_t *req);
+int bo_board_create(web_req_t *req);
+int bo_board_edit(web_req_t *req);
+int bo_board_update(web_req_t *req);
+int bo_bank_wire(web_req_t *req);
+/* The bank page's part: each cell's lock (Locks.<cell id>.*) and, for
+ * those who manage boards, the wiring form's choices. */
+int bo_bank_locks(web_req_t *req, int64_t bank_id, int64_t site_id);
+/* Asks boardd to read buses, boards and wiring again; 0, or -1 when it
+ * could not be told (the change stands; the page shows a notice). */
+int bo_boardd_reload(web_req_t *req);
+/* reload=failed on a page: the notice that boardd did not hear of a change. */
+void bo_reload_notice(web_req_t *req);
+
+/* backoffice_doors.c: opening cells, door states, the live grid, alarms */
+int bo_cell_open(web_req_t *req);
+int bo_site_doors(web_req_t *req);
+int bo_alarms(web_req_t *req);
+int bo_alarms_count(web_req_t *req);
+int bo_alarm_ack(web_req_t *req);
+/* The cell page's part: its lock, door, last events and commands, the
+ * open form, and the result of an open (done=<outcome>&cmd=<id>).
+ * Returns 1 when done named an open's result (it is shown here), else 0,
+ * or an HTTP status. */
+int bo_cell_doors(web_req_t *req, int64_t cell_id);
+/* The grid page's part outside the cached grid: open doors and live alarms. */
+int bo_grid_doors(web_req_t *req, int64_t site_id);
 
 /* backoffice_users.c: staff users and roles */
 int bo_users(web_req_t *req);

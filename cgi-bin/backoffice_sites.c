@@ -268,9 +268,10 @@ static const char *const cell_cols[] = { "id", "number", "label", "size", "width
 #define CELL_SELECT "SELECT id, number, label, size_class, width_mm, height_mm, depth_mm, features, status," \
                     " service_reason, service_since FROM cells"
 
-int bo_bank_show(web_req_t *req)
+int bo_bank_show(web_req_t *req) { return bo_bank_page(req, web_param_id(req, 0)); }
+
+int bo_bank_page(web_req_t *req, int64_t id)
 {
-    int64_t id = web_param_id(req, 0);
     db_res_t *res;
     int rc = db_query(page_db(req), req->arena, &res,
                       "SELECT id, site_id, name, location, columns FROM banks WHERE id = ?", "i", id);
@@ -287,7 +288,9 @@ int bo_bank_show(web_req_t *req)
         snprintf(prefix, sizeof prefix, "Cells.%d", i);
         set_row(page_r(req), res, i, cell_cols, prefix);
     }
+    if ((rc = bo_bank_locks(req, id, site_id)) != 0) return rc;
     render_set(page_r(req), web_query(req, "done"), "Done");
+    bo_reload_notice(req);
     return page_render(req, "backoffice/bank.cs") ? 500 : 0;
 }
 
@@ -315,13 +318,25 @@ static void cell_choices(render_t *r)
     for (int i = 0; inv_features[i]; i++) render_set(r, inv_features[i], "Features.%d", i);
 }
 
+int bo_load_cell(web_req_t *req, int64_t id) { return load_cell(req, id); }
+
+/* The cell page for a loaded cell: the edit form, service, its door and lock. */
+int bo_cell_page(web_req_t *req, int64_t id)
+{
+    cell_choices(page_r(req));
+    int rc = bo_cell_doors(req, id);
+    if (rc < 0 || rc >= 400) return rc < 0 ? 500 : rc;
+    /* done names either a change of the cell or, shown by bo_cell_doors, an open's result. */
+    if (rc == 0 && web_is_post(req) == 0) render_set(page_r(req), web_query(req, "done"), "Done");
+    return page_render(req, "backoffice/cell_form.cs") ? 500 : 0;
+}
+
 int bo_cell_edit(web_req_t *req)
 {
-    int rc = load_cell(req, web_param_id(req, 0));
+    int64_t id = web_param_id(req, 0);
+    int rc = load_cell(req, id);
     if (rc) return rc;
-    cell_choices(page_r(req));
-    render_set(page_r(req), web_query(req, "done"), "Done");
-    return page_render(req, "backoffice/cell_form.cs") ? 500 : 0;
+    return bo_cell_page(req, id);
 }
 
 int bo_cell_update(web_req_t *req)
@@ -349,9 +364,8 @@ int bo_cell_update(web_req_t *req)
     render_set(r, web_form_trimmed(req, "width"), "Cell.width");
     render_set(r, web_form_trimmed(req, "height"), "Cell.height");
     render_set(r, web_form_trimmed(req, "depth"), "Cell.depth");
-    cell_choices(r);
     bo_form_error(req, &err);
-    return page_render(req, "backoffice/cell_form.cs") ? 500 : 0;
+    return bo_cell_page(req, id);
 }
 
 int bo_cell_service(web_req_t *req)
@@ -370,10 +384,9 @@ int bo_cell_service(web_req_t *req)
         return web_redirect(req, arena_printf(req->arena, "/admin/cells/%lld?done=%s", (long long)id,
                                               out ? "out_of_service" : "in_service"));
     if (!err.code) return page_db_fail(req, rc);
-    cell_choices(page_r(req));
     render_set(page_r(req), reason, "Service.reason");
     bo_form_error(req, &err);
-    return page_render(req, "backoffice/cell_form.cs") ? 500 : 0;
+    return bo_cell_page(req, id);
 }
 
 /* ---------- the locker grid ---------- */
@@ -447,6 +460,8 @@ int bo_grid(web_req_t *req)
     if (bank_id) render_set_int(r, bank_id, "Filter.bank");
     cell_choices(r);
     render_set(r, web_query(req, "done"), "Done");
+    /* Open doors and live alarms change by the second: outside the cache. */
+    if ((rc = bo_grid_doors(req, site_id)) != 0) return rc;
 
     /* The grid body depends only on what is in this key; the site's
      * inventory version changes with every change to its banks and cells. */

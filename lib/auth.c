@@ -19,6 +19,11 @@ static const struct { const char *perm; const char *roles; } perm_table[] = {
     { "inventory.view",   "admin operator cashier mailroom_clerk auditor" },
     { "inventory.manage", "admin operator" },
     { "cells.service",    "admin operator" },
+    /* lock-control boards: opening a cell by hand fires a real lock */
+    { "cells.open",       "admin operator" },
+    { "boards.manage",    "admin" },
+    { "alarms.view",      "admin operator auditor" },
+    { "alarms.ack",       "admin operator" },
     { "users.manage",     "admin" },
     { "apikeys.manage",   "admin" },
     { "audit.view",       "admin auditor" },

@@ -2,6 +2,7 @@
 #include "page.h"
 #include "secret.h"
 #include "tablet.h"
+#include "boards.h"
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -61,24 +62,33 @@ int staff_is_safe_next(const char *next)
 
 static void staff_pending_badges(web_req_t *req, const auth_user_t *u)
 {
-    if (strcmp(req->w->app->name, "backoffice") != 0 || !auth_role_can(u->role, "enrollments.review")) return;
+    int enroll = auth_role_can(u->role, "enrollments.review"), alarms = auth_role_can(u->role, "alarms.view");
+    if (strcmp(req->w->app->name, "backoffice") != 0 || (!enroll && !alarms)) return;
     if (strcmp(req->method, "GET") != 0) return;   /* only pages show the badge */
+    /* A script's poll (the badges' own counts, the doors of the grid) gets
+     * JSON, not a page: counting for it would only double its cost. */
+    const char *accept = web_env(req, "HTTP_ACCEPT");
+    if (accept && strstr(accept, "application/json")) return;
     staff_worker_t *sw = req->w->app_data;
     if (!sw) return;
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     int64_t now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-    /* The overview and the enrollment pages always count afresh. */
+    /* The overview and the pages of either queue always count afresh. */
     const char *perm = req->route ? req->route->perm : NULL;
-    int exact = perm && (!strcmp(perm, "dashboard.view") || !strcmp(perm, "enrollments.review"));
+    int exact = perm && (!strcmp(perm, "dashboard.view") || !strcmp(perm, "enrollments.review") ||
+                         !strcmp(perm, "alarms.view"));
     if (exact || sw->badge.user_id != u->id || now >= sw->badge.until_ms) {
-        int64_t n = 0;
-        if (tablet_enrollments_pending(page_db(req), req->arena, u, &n) != DB_OK) return;
+        int64_t n = 0, a = 0;
+        if (enroll && tablet_enrollments_pending(page_db(req), req->arena, u, &n) != DB_OK) return;
+        if (alarms && boards_alarms_pending(page_db(req), req->arena, u, &a) != DB_OK) return;
         sw->badge.user_id = u->id;
         sw->badge.count = n;
+        sw->badge.alarms = a;
         sw->badge.until_ms = now + BADGE_CACHE_MS;
     }
-    if (sw->badge.count > 0) render_set_int(page_r(req), sw->badge.count, "Pending.enrollments");
+    if (enroll && sw->badge.count > 0) render_set_int(page_r(req), sw->badge.count, "Pending.enrollments");
+    if (alarms && sw->badge.alarms > 0) render_set_int(page_r(req), sw->badge.alarms, "Pending.alarms");
 }
 
 int staff_before(web_req_t *req, const web_route_t *rt)

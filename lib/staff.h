@@ -13,9 +13,10 @@
 typedef struct staff_worker {
     auth_cache_t *sessions;
     fragcache_t *fragments;
-    /* The last pending-enrollments count shown, reused for a few seconds
-     * (the badge polls for fresh numbers anyway). */
-    struct { int64_t user_id, count, until_ms; } badge;
+    /* The last pending-enrollments and unacknowledged-alarms counts
+     * shown, reused for a few seconds (the badges poll for fresh numbers
+     * anyway). */
+    struct { int64_t user_id, count, alarms, until_ms; } badge;
 } staff_worker_t;
 
 int  staff_worker_init(web_worker_t *w);

@@ -61,5 +61,28 @@ INSERT INTO customers (site_id, full_name, date_of_birth, doc_type, doc_number, 
   (@vault, 'Claire O''Neill', '1990-07-23', 'national_id', 'IE-9876543', '2029-09-30', '',
    '', 'claire.oneill@example.com', 'en', 'monthly');
 
+-- Lock-control boards, one bus per bank, each served by a simulator on a
+-- pseudo-terminal under the state directory (relative device paths).
+-- The vault's boards are Modbus relay boards with a timed pulse; the
+-- airport and the mailroom use CU boards.
+INSERT INTO board_buses (site_id, name, device, baud, protocol, poll_ms) VALUES
+  (@vault, 'Vault room A bus', 'run/bus-vault-a.tty', 19200, 'modbus', 500),
+  (@airport, 'Hall B bus', 'run/bus-hall-b.tty', 9600, 'cu', 300),
+  (@hq, 'Reception bus', 'run/bus-reception.tty', 9600, 'cu', 500);
+INSERT INTO boards (bus_id, address, channels, timed_pulse, pulse_ms)
+  SELECT u.id, x.address, x.channels, 1, 500 FROM board_buses u JOIN (
+    SELECT 'Vault room A bus' AS bus, 1 AS address, 16 AS channels UNION ALL
+    SELECT 'Vault room A bus', 2, 8 UNION ALL
+    SELECT 'Hall B bus', 1, 16 UNION ALL
+    SELECT 'Hall B bus', 2, 16 UNION ALL
+    SELECT 'Reception bus', 1, 48) x ON x.bus = u.name;
+-- Cells in number order on consecutive channels, 16 to a board.
+INSERT INTO cell_locks (cell_id, board_id, channel, has_sensor)
+  SELECT c.id, b.id, IF(k.name = 'Reception wall', c.number, (c.number - 1) % 16 + 1), 1
+  FROM cells c JOIN banks k ON k.id = c.bank_id
+  JOIN board_buses u ON u.site_id = c.site_id
+  JOIN boards b ON b.bus_id = u.id
+   AND b.address = IF(k.name = 'Reception wall', 1, (c.number - 1) DIV 16 + 1);
+
 INSERT INTO meta (name, value) VALUES ('demo_loaded', UTC_TIMESTAMP());
 COMMIT;

@@ -94,3 +94,37 @@ GRANT SELECT ON audit_head                          TO 'sr_enroll'@'localhost';
 -- enroll: wrong pairing codes are counted per client address in
 -- login_throttle under its own subject prefix ('pair:<address>').
 GRANT SELECT, INSERT, UPDATE, DELETE ON login_throttle TO 'sr_enroll'@'localhost';
+
+-- boardd (0006_boards.sql): reads the wiring, writes what the boards say.
+CREATE USER IF NOT EXISTS 'sr_boardd'@'localhost';
+REVOKE ALL PRIVILEGES, GRANT OPTION FROM 'sr_boardd'@'localhost';
+GRANT SELECT ON sites                               TO 'sr_boardd'@'localhost';
+GRANT SELECT ON cells                               TO 'sr_boardd'@'localhost';
+GRANT SELECT ON board_buses                         TO 'sr_boardd'@'localhost';
+GRANT SELECT ON cell_locks                          TO 'sr_boardd'@'localhost';
+GRANT SELECT ON boards                              TO 'sr_boardd'@'localhost';
+GRANT UPDATE (firmware, status, last_answer_at, last_error, frames_ok, timeouts, bad_frames)
+      ON boards                                     TO 'sr_boardd'@'localhost';
+GRANT SELECT, INSERT ON door_commands               TO 'sr_boardd'@'localhost';
+GRANT UPDATE (state, detail, fired_at, finished_at) ON door_commands TO 'sr_boardd'@'localhost';
+GRANT SELECT, INSERT, UPDATE ON door_states         TO 'sr_boardd'@'localhost';
+GRANT SELECT, INSERT ON door_events                 TO 'sr_boardd'@'localhost';
+GRANT SELECT, INSERT ON door_alarms                 TO 'sr_boardd'@'localhost';
+GRANT UPDATE (cleared_at, detail) ON door_alarms    TO 'sr_boardd'@'localhost';
+
+-- back office: configures buses, boards and wiring; reads doors and
+-- commands; acknowledges alarms.  It never writes a command: boardd does.
+GRANT SELECT, INSERT, UPDATE ON board_buses         TO 'sr_backoffice'@'localhost';
+GRANT SELECT, INSERT, UPDATE ON boards              TO 'sr_backoffice'@'localhost';
+GRANT SELECT, INSERT, UPDATE, DELETE ON cell_locks  TO 'sr_backoffice'@'localhost';
+GRANT SELECT ON door_commands                       TO 'sr_backoffice'@'localhost';
+GRANT SELECT ON door_states                         TO 'sr_backoffice'@'localhost';
+GRANT SELECT ON door_events                         TO 'sr_backoffice'@'localhost';
+GRANT SELECT ON door_alarms                         TO 'sr_backoffice'@'localhost';
+GRANT UPDATE (acked_at, acked_by, ack_note) ON door_alarms TO 'sr_backoffice'@'localhost';
+
+-- api: devices and integrations open cells through boardd and read doors.
+GRANT SELECT ON cell_locks                          TO 'sr_api'@'localhost';
+GRANT SELECT ON door_commands                       TO 'sr_api'@'localhost';
+GRANT SELECT ON door_states                         TO 'sr_api'@'localhost';
+GRANT SELECT ON door_alarms                         TO 'sr_api'@'localhost';

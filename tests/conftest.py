@@ -22,7 +22,7 @@ import pytest
 import requests
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from helpers import csrf_of  # noqa: E402
+from helpers import csrf_of, run_sql  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ARTIFACTS = os.path.join(REPO, "artifacts")
@@ -36,22 +36,6 @@ def _free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def _quote(value):
-    """An SQL literal for value.  Strings are quoted for MariaDB's default
-    sql_mode (backslash escapes on), which is what the private server runs."""
-    if value is None:
-        return "NULL"
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    if isinstance(value, (bytes, bytearray)):
-        return "X'" + bytes(value).hex() + "'"
-    s = (str(value).replace("\\", "\\\\").replace("'", "\\'").replace("\0", "\\0")
-         .replace("\n", "\\n").replace("\r", "\\r").replace("\x1a", "\\Z"))
-    return "'" + s + "'"
 
 
 class Stack:
@@ -134,19 +118,9 @@ class Stack:
     # ---------- the database ----------
 
     def sql(self, query, *params):
-        """Runs SQL on database strongroom as the administrator (socket
-        auth) and returns the rows as lists of strings (NULL reads "NULL";
-        tabs and newlines inside values come back escaped as in --batch).
-        Each %s in query is replaced by the next param, quoted; write a
-        literal % as %% when params are given."""
-        if params:
-            query = query % tuple(_quote(p) for p in params)
-        out = subprocess.run(["mariadb", f"--user={self.admin_user}", f"--socket={self.sock}",
-                              "--default-character-set=utf8mb4", "--batch", "--skip-column-names",
-                              "strongroom", "-e", query], capture_output=True, text=True)
-        if out.returncode != 0:
-            raise RuntimeError(f"SQL failed: {query}\n{out.stderr}")
-        return [line.split("\t") for line in out.stdout.splitlines()]
+        """Runs SQL on database strongroom as the administrator; see
+        helpers.run_sql."""
+        return run_sql(self.sock, self.admin_user, query, *params)
 
     def db_pid(self):
         with open(os.path.join(self.var, "db", "mysqld.pid")) as f:

@@ -3,6 +3,7 @@ import hashlib
 import html
 import re
 import secrets
+import subprocess
 import uuid
 
 import requests
@@ -15,6 +16,36 @@ def csrf_of(html):
     m = _CSRF.search(html)
     assert m, "no CSRF token on the page"
     return m.group(1)
+
+
+def _quote(value):
+    """An SQL literal for value.  Strings are quoted for MariaDB's default
+    sql_mode (backslash escapes on), which is what the private server runs."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, (bytes, bytearray)):
+        return "X'" + bytes(value).hex() + "'"
+    s = (str(value).replace("\\", "\\\\").replace("'", "\\'").replace("\0", "\\0")
+         .replace("\n", "\\n").replace("\r", "\\r").replace("\x1a", "\\Z"))
+    return "'" + s + "'"
+
+
+def run_sql(sock, user, query, *params):
+    """Runs SQL on database strongroom as user (socket auth) and returns the
+    rows as lists of strings (NULL reads "NULL"; tabs and newlines inside
+    values come back escaped as in --batch).  Each %s in query is replaced
+    by the next param, quoted; write a literal % as %% when params are given."""
+    if params:
+        query = query % tuple(_quote(p) for p in params)
+    out = subprocess.run(["mariadb", f"--user={user}", f"--socket={sock}", "--default-character-set=utf8mb4",
+                          "--batch", "--skip-column-names", "strongroom", "-e", query], capture_output=True, text=True)
+    if out.returncode != 0:
+        raise RuntimeError(f"SQL failed: {query}\n{out.stderr}")
+    return [line.split("\t") for line in out.stdout.splitlines()]
 
 
 def uniq(prefix=""):

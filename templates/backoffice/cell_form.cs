@@ -3,6 +3,9 @@
 <?cs def:page_body() ?>
 <h1><?cs var:Lang.cells.cell ?> <?cs var:Cell.label ?> <small class="muted"><a href="/admin/banks/<?cs var:Cell.bank_id ?>"><?cs var:Cell.bank_name ?></a> · <?cs var:Site.name ?></small></h1>
 <p><span class="badge st-<?cs var:Cell.status ?>"><?cs var:Lang.status[Cell.status] ?></span><?cs if:Cell.reason ?> — <?cs var:Cell.reason ?> <small class="muted">(<?cs var:Cell.since ?> UTC)</small><?cs /if ?></p>
+<?cs if:OpenResult.outcome ?><p class="flash <?cs var:OpenResult.kind ?>" role="status" id="open-result"><?cs var:Lang.doors.outcomes[OpenResult.outcome] ?><?cs if:OpenResult.replayed ?> <?cs var:Lang.doors.replayed ?><?cs /if ?>
+<?cs if:OpenResult.state ?><br><small><?cs var:Lang.doors.state_now ?> <?cs var:Lang.doors.command_states[OpenResult.state] ?><?cs if:OpenResult.detail ?> — <?cs var:OpenResult.detail ?><?cs /if ?> (<code><?cs var:OpenResult.command_id ?></code>)</small><?cs /if ?></p><?cs /if ?>
+<?cs include:"backoffice/cell_door.cs" ?>
 <form method="post" action="/admin/cells/<?cs var:Cell.id ?>/edit" class="card stack">
   <?cs call:csrf() ?>
   <div class="row">
@@ -33,5 +36,6 @@
   <?cs /if ?>
 </form>
 <?cs /if ?>
+<?cs include:"backoffice/cell_history.cs" ?>
 <?cs /def ?>
 <?cs include:"layout/layout.cs" ?>

@@ -14,6 +14,6 @@
 <h2><a href="/admin/banks/<?cs var:b.id ?>"><?cs var:b.name ?></a> <small class="muted"><?cs var:b.location ?></small></h2>
 <?cs # One line per cell, kept short: a 1,000-cell page is mostly this.  The colour
    and the legend give the status; a title is added only where there is more to say. ?>
-<div class="grid cols-<?cs var:b.columns ?>"><?cs each:c = b.cells ?><a class="st-<?cs var:c.status ?> z-<?cs var:c.size ?>" href="/admin/cells/<?cs var:c.id ?>"<?cs if:c.features || c.reason ?> title="<?cs if:c.features ?><?cs var:c.features ?><?cs /if ?><?cs if:c.reason ?> <?cs var:c.reason ?><?cs /if ?>"<?cs /if ?>><b><?cs var:c.label ?></b><i><?cs var:c.size ?><?cs if:c.features ?>+<?cs /if ?></i></a><?cs /each ?></div>
+<div class="grid cols-<?cs var:b.columns ?>"><?cs each:c = b.cells ?><a class="st-<?cs var:c.status ?> z-<?cs var:c.size ?>" data-cell="<?cs var:c.id ?>" href="/admin/cells/<?cs var:c.id ?>"<?cs if:c.features || c.reason ?> title="<?cs if:c.features ?><?cs var:c.features ?><?cs /if ?><?cs if:c.reason ?> <?cs var:c.reason ?><?cs /if ?>"<?cs /if ?>><b><?cs var:c.label ?></b><i><?cs var:c.size ?><?cs if:c.features ?>+<?cs /if ?></i></a><?cs /each ?></div>
 </section>
 <?cs /if ?><?cs /each ?>

@@ -4,6 +4,7 @@
 <div class="head"><h1><?cs var:Site.name ?></h1>
 <span>
 <a class="button" href="/admin/sites/<?cs var:Site.id ?>/grid"><?cs var:Lang.grid.open ?></a>
+<a class="button" href="/admin/sites/<?cs var:Site.id ?>/buses"><?cs var:Lang.boards.link ?></a>
 <?cs if:Can.sites_manage ?><a class="button" href="/admin/sites/<?cs var:Site.id ?>/edit"><?cs var:Lang.common.edit ?></a><?cs /if ?>
 <?cs if:Site.vault ?><?cs if:Can.customers_view ?><a class="button" href="/admin/sites/<?cs var:Site.id ?>/plans"><?cs var:Lang.plans.title ?></a><?cs /if ?>
 <?cs if:Can.tablets_manage ?><a class="button" href="/admin/sites/<?cs var:Site.id ?>/tablets"><?cs var:Lang.tablets.title ?></a><?cs /if ?><?cs /if ?>

@@ -16,6 +16,7 @@
     <?cs if:Can.sites_view ?><a href="/admin/sites"><?cs var:Lang.nav.sites ?></a><?cs /if ?>
     <?cs if:Can.customers_view ?><a href="/admin/customers"><?cs var:Lang.nav.customers ?></a><?cs /if ?>
     <?cs if:Can.enrollments_review ?><a href="/admin/enrollments"><?cs var:Lang.nav.enrollments ?> <span class="badge" id="enrollment-count" data-poll="/admin/enrollments/count"><?cs if:Pending.enrollments ?><?cs var:Pending.enrollments ?><?cs /if ?></span></a><?cs /if ?>
+    <?cs if:Can.alarms_view ?><a href="/admin/alarms"><?cs var:Lang.nav.alarms ?> <span class="badge" id="alarm-count" data-poll="/admin/alarms/count" data-poll-interval="2000"><?cs if:Pending.alarms ?><?cs var:Pending.alarms ?><?cs /if ?></span></a><?cs /if ?>
     <?cs if:Can.visits_view ?><a href="/admin/visits"><?cs var:Lang.nav.visits ?></a><?cs /if ?>
     <?cs if:Can.users_manage ?><a href="/admin/users"><?cs var:Lang.nav.users ?></a><?cs /if ?>
     <?cs if:Can.apikeys_manage ?><a href="/admin/apikeys"><?cs var:Lang.nav.apikeys ?></a><?cs /if ?>
@@ -32,6 +33,7 @@
 </header>
 <main>
 <?cs if:Done ?><p class="flash ok" role="status"><?cs if:Lang.done[Done] ?><?cs var:Lang.done[Done] ?><?cs else ?><?cs var:Lang.done.saved ?><?cs /if ?></p><?cs /if ?>
+<?cs if:Notice ?><p class="flash warn" role="status"><?cs var:Notice ?></p><?cs /if ?>
 <?cs if:Form.error.message ?><p class="flash error" role="alert"><?cs if:Form.error.label ?><strong><?cs var:Form.error.label ?>:</strong> <?cs /if ?><?cs var:Form.error.message ?></p><?cs /if ?>
 <?cs call:page_body() ?>
 </main>
