@@ -17,6 +17,9 @@
 <ul class="open-doors"><?cs each:d = OpenDoors ?><li><a href="/admin/cells/<?cs var:d.id ?>"><?cs var:d.label ?></a> <small class="muted"><?cs var:Lang.doors.since ?> <?cs var:d.since ?></small></li><?cs /each ?></ul><?cs /if ?>
 </section>
 <?cs /if ?>
+<?cs if:Doors.wired > 0 ?><p class="door-key muted"><small><span class="key-open">&#x21F1;</span> <?cs var:Lang.doors.key_open ?> ·
+<span class="key-item"></span> <?cs var:Lang.doors.key_item ?> · <span class="key-alarm"></span> <?cs var:Lang.doors.key_alarm ?> ·
+<?cs var:Lang.doors.key_live ?></small></p><?cs /if ?>
 <div id="grid"<?cs if:Doors.wired > 0 ?> data-doors="/admin/sites/<?cs var:Site.id ?>/doors"<?cs /if ?>>
 <?cs escape:"none" ?><?cs var:GridHtml ?><?cs /escape ?>
 </div>

@@ -1,41 +1,25 @@
 """Browser tests in real headless Chromium: log in, create a site, create a
 bank of 24 cells, see it in the grid.  Screenshots of the key screens go to
 artifacts/screenshots/."""
-import os
-import tempfile
 import uuid
 
 import pytest
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-SHOTS = os.path.join(os.path.dirname(__file__), "..", "..", "artifacts", "screenshots")
+import chromium
+from chromium import wait_for
 
 
 @pytest.fixture(scope="module")
 def browser():
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = "/usr/bin/chromium"
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
-                 "--window-size=1366,900", "--user-data-dir=" + tempfile.mkdtemp(prefix="sr-chromium-")):
-        opts.add_argument(flag)
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
-    driver.implicitly_wait(0)
-    os.makedirs(SHOTS, exist_ok=True)
+    driver = chromium.start(1366, 900)
     yield driver
     driver.quit()
 
 
 def shot(browser, name):
-    browser.save_screenshot(os.path.join(SHOTS, name + ".png"))
-
-
-def wait_for(browser, by, what, timeout=10):
-    return WebDriverWait(browser, timeout).until(EC.presence_of_element_located((by, what)))
+    chromium.shot(browser, name)
 
 
 def test_login_create_site_bank_and_grid(stack, browser):

@@ -2,45 +2,28 @@
 1280x800: pair a tablet, fill the four steps in Russian, send, then log in
 to the back office, see the pending counter, approve and reach the new
 customer.  Screenshots of every step go to artifacts/screenshots/."""
-import os
 import re
-import tempfile
 import uuid
 
 import pytest
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
+import chromium
+from chromium import wait_for
 from helpers import csrf_of
-
-SHOTS = os.path.join(os.path.dirname(__file__), "..", "..", "artifacts", "screenshots")
 
 
 @pytest.fixture(scope="module")
 def tablet_browser():
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = "/usr/bin/chromium"
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
-                 "--window-size=1280,800", "--lang=ru", "--user-data-dir=" + tempfile.mkdtemp(prefix="sr-chromium-")):
-        opts.add_argument(flag)
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
-    driver.implicitly_wait(0)
-    driver.set_window_size(1280, 800)
-    os.makedirs(SHOTS, exist_ok=True)
+    driver = chromium.start(1280, 800, "--lang=ru")
     yield driver
     driver.quit()
 
 
 def shot(b, name):
-    b.save_screenshot(os.path.join(SHOTS, "enroll-" + name + ".png"))
-
-
-def wait_for(b, by, what, timeout=10):
-    return WebDriverWait(b, timeout).until(EC.presence_of_element_located((by, what)))
+    chromium.shot(b, "enroll-" + name)
 
 
 def switch_language(b, code):
