@@ -14,10 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#define OPEN_EXPIRY_MS 30000
-#define OPEN_TIMEOUT_MS 15000
 /* "api-" + a key id (at most 19 digits) + "-" + this makes at most 64. */
 #define IDEM_MAX 40
 
@@ -74,46 +71,29 @@ int api_cell_open(web_req_t *r)
     if (res->nrows != 1 || !apikey_can_see_site(api_key(r), db_cell_int(res, 0, 0))) return api_not_found(r);
     int64_t site = db_cell_int(res, 0, 0);
     if (!db_cell(res, 0, 1)) return api_problem(r, 404, "not_found", "The cell has no lock wired.");
-    /* boardd would answer a known id with its stored outcome, whatever
-     * the cell: a key reused for another cell is a mistake to report. */
-    rc = db_query(db, r->arena, &res, "SELECT cell_id FROM door_commands WHERE command_id = ?", "s", cmd);
-    if (rc) return api_db_failed(r, rc);
-    if (res->nrows == 1 && db_cell_int(res, 0, 0) != id)
-        return api_problem(r, 409, "idempotency_key_reused", "This Idempotency-Key was used before to open another cell.");
-
     audit_actor_t who = api_actor(r);
-    json_t *detail = json_pack("{s:s, s:s}", "command_id", cmd, "reason", reason);
-    char *text = detail ? json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-    json_decref(detail);
-    rc = text ? audit_write(db, &who, "cell.open", "cell", id, site, text) : DB_ERR;
-    free(text);
-    if (rc) return api_db_failed(r, rc);
-
-    char path[512], msg[300] = "Boardd.Socket is too long";
-    struct timespec now;
-    clock_gettime(CLOCK_REALTIME, &now);
-    boardc_open_req_t q = { .cell_id = id, .command_id = cmd, .reason = reason, .actor = actor_text(r),
-                            .expires_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000 + OPEN_EXPIRY_MS };
-    boardc_result_t out = { 0 };
-    rc = boardc_socket_path(r->w->cfg, path, sizeof path) == 0
-        ? boardc_open(path, &q, OPEN_TIMEOUT_MS, &out, msg, sizeof msg) : BOARDC_UNREACHABLE;
-    switch (rc) {
+    boards_open_t o;
+    boards_open_cell(db, r->arena, r->w->cfg, &who, id, site, cmd, reason, actor_text(r), &o);
+    if (o.db_rc != DB_OK) return api_db_failed(r, o.db_rc);
+    if (o.id_reused)
+        return api_problem(r, 409, "idempotency_key_reused", "This Idempotency-Key was used before to open another cell.");
+    switch (o.status) {
     case BOARDC_OK:
-        return json_send(r, 200, json_pack("{s:s, s:s, s:b, s:s}", "command_id", cmd, "outcome", out.outcome,
-                                           "replayed", out.replayed, "detail", out.detail));
+        return json_send(r, 200, json_pack("{s:s, s:s, s:b, s:s}", "command_id", cmd, "outcome", o.result.outcome,
+                                           "replayed", o.result.replayed, "detail", o.result.detail));
     case BOARDC_UNREACHABLE:
-        log_warn("open of cell %lld (%s): %s", (long long)id, cmd, msg);
+        log_warn("open of cell %lld (%s): %s", (long long)id, cmd, o.err);
         return api_problem(r, 503, "boards_unavailable", "The lock-board service (boardd) is not reachable: nothing was sent.");
     case BOARDC_NO_REPLY:
-        log_warn("open of cell %lld (%s): %s", (long long)id, cmd, msg);
+        log_warn("open of cell %lld (%s): %s", (long long)id, cmd, o.err);
         return api_problem(r, 503, "boards_unavailable", "The lock-board service took the command but did not answer in"
                            " time: retry with the same Idempotency-Key to learn its outcome.");
     case BOARDC_REFUSED:
-        if (!strcmp(out.error, "unknown_cell"))
+        if (!strcmp(o.result.error, "unknown_cell"))
             return api_problem(r, 404, "not_found", "The cell has no lock wired, or its bus is switched off.");
         /* fall through */
     default:
-        log_error("open of cell %lld (%s): %s", (long long)id, cmd, msg);
+        log_error("open of cell %lld (%s): %s", (long long)id, cmd, o.err);
         return api_problem(r, 500, "internal", NULL);
     }
 }

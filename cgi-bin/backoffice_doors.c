@@ -1,9 +1,7 @@
 /* Back office: doors.  Opening a cell by hand (through boardd), what a
  * cell's door and lock have done, the live state of a site's doors for
  * the grid, and the alarms boardd raises with their acknowledgement.
- *
- * An open is audited before boardd is asked, so even a command whose
- * answer never comes is on record with who asked and why. */
+ * Opening goes through boards_open_cell, audited before boardd is asked. */
 #include "backoffice.h"
 #include "boardc.h"
 #include "boards.h"
@@ -12,12 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-/* An open may be fired up to 30 s after it was asked for, and the page
- * waits at most 15 s for its end (a door sensor confirms within seconds). */
-#define OPEN_EXPIRY_MS 30000
-#define OPEN_TIMEOUT_MS 15000
 #define HISTORY 20
 #define PAGE_SIZE 50
 
@@ -157,36 +150,21 @@ int bo_cell_open(web_req_t *req)
     if (rc) return page_db_fail(req, rc);
     if (res->nrows != 1) return refuse_open(req, id, reason, cmd, "lock", "not_wired", 409);
     if (!db_cell_int(res, 0, 0)) return refuse_open(req, id, reason, cmd, "lock", "bus_disabled", 409);
-    /* An id boardd knows for another cell would answer with that cell's
-     * outcome: such a form (copied, tampered) is renewed instead. */
-    rc = db_query(db, req->arena, &res, "SELECT cell_id FROM door_commands WHERE command_id = ?", "s", cmd);
-    if (rc) return page_db_fail(req, rc);
-    if (res->nrows == 1 && db_cell_int(res, 0, 0) != id)
-        return refuse_open(req, id, reason, cmd, "command_id", "bad_command", 422);
-
     const auth_user_t *u = staff_user(req);
     int64_t site = web_id(hdf_get_value(render_hdf(page_r(req)), "Site.id", ""));
     audit_actor_t who = staff_actor(req);
-    json_t *detail = json_pack("{s:s, s:s}", "command_id", cmd, "reason", reason);
-    char *text = detail ? json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-    json_decref(detail);
-    rc = text ? audit_write(db, &who, "cell.open", "cell", id, site, text) : DB_ERR;
-    free(text);
-    if (rc) return page_db_fail(req, rc);
-
-    char path[512], msg[300] = "Boardd.Socket is too long", actor[65];
+    char actor[65];
     /* "staff:" and a user name of up to 64 ASCII characters: cut to boardd's 64. */
     snprintf(actor, sizeof actor, "staff:%s", u->username);
-    struct timespec now;
-    clock_gettime(CLOCK_REALTIME, &now);
-    boardc_open_req_t q = { .cell_id = id, .command_id = cmd, .reason = reason, .actor = actor,
-                            .expires_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000 + OPEN_EXPIRY_MS };
-    boardc_result_t out = { 0 };
-    rc = boardc_socket_path(req->w->cfg, path, sizeof path) == 0
-        ? boardc_open(path, &q, OPEN_TIMEOUT_MS, &out, msg, sizeof msg) : BOARDC_UNREACHABLE;
-    if (rc != BOARDC_OK) log_warn("open of cell %lld (%s): %s", (long long)id, cmd, msg);
+    boards_open_t o;
+    boards_open_cell(db, req->arena, req->w->cfg, &who, id, site, cmd, reason, actor, &o);
+    if (o.db_rc != DB_OK) return page_db_fail(req, o.db_rc);
+    /* A copied or tampered form: a fresh id is put in it instead. */
+    if (o.id_reused) return refuse_open(req, id, reason, cmd, "command_id", "bad_command", 422);
+    if (o.status != BOARDC_OK) log_warn("open of cell %lld (%s): %s", (long long)id, cmd, o.err);
     return web_redirect(req, arena_printf(req->arena, "/admin/cells/%lld?done=%s&cmd=%s%s", (long long)id,
-                                          result_name(rc, &out), cmd, rc == BOARDC_OK && out.replayed ? "&replayed=1" : ""));
+                                          result_name(o.status, &o.result), cmd,
+                                          o.status == BOARDC_OK && o.result.replayed ? "&replayed=1" : ""));
 }
 
 /* ---------- the live grid ---------- */

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 const int boards_bauds[] = { 1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 0 };
 const char *const boards_protocols[] = { "cu", "modbus", NULL };
@@ -348,6 +349,40 @@ int boards_alarm_ack(db_t *db, const audit_actor_t *who, int64_t alarm_id, const
                                json_pack("{s:s, s:s}", "kind", kind ? kind : "", "note", note));
     arena_free(a);
     return finish(db, (int)n);
+}
+
+/* ---------- opening a cell ---------- */
+
+void boards_open_cell(db_t *db, arena_t *a, const config_t *cfg, const audit_actor_t *who, int64_t cell_id,
+                      int64_t site_id, const char *command_id, const char *reason, const char *actor,
+                      boards_open_t *out)
+{
+    memset(out, 0, sizeof *out);
+    db_res_t *res;
+    out->db_rc = db_query(db, a, &res, "SELECT cell_id FROM door_commands WHERE command_id = ?", "s", command_id);
+    if (out->db_rc != DB_OK) return;
+    if (res->nrows == 1 && db_cell_int(res, 0, 0) != cell_id) {
+        out->id_reused = 1;
+        return;
+    }
+    json_t *detail = json_pack("{s:s, s:s}", "command_id", command_id, "reason", reason);
+    char *text = detail ? json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    json_decref(detail);
+    out->db_rc = text ? audit_write(db, who, "cell.open", "cell", cell_id, site_id, text) : DB_ERR;
+    free(text);
+    if (out->db_rc != DB_OK) return;
+
+    char path[512];
+    if (boardc_socket_path(cfg, path, sizeof path) != 0) {
+        snprintf(out->err, sizeof out->err, "Boardd.Socket is too long");
+        out->status = BOARDC_UNREACHABLE;
+        return;
+    }
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    boardc_open_req_t q = { .cell_id = cell_id, .command_id = command_id, .reason = reason, .actor = actor,
+                            .expires_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000 + BOARDS_OPEN_EXPIRY_MS };
+    out->status = boardc_open(path, &q, BOARDS_OPEN_WAIT_MS, &out->result, out->err, sizeof out->err);
 }
 
 /* ---------- reads ---------- */

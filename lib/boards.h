@@ -5,9 +5,9 @@
  *
  * The validation repeats the table's CHECK constraints on purpose: a
  * form must name the field at fault, which a failed INSERT cannot.
- * boardd owns the hardware and writes what the boards say; nothing here
- * talks to it (lib/boardc does), so after a change the caller asks boardd
- * to reload. */
+ * boardd owns the hardware and writes what the boards say; after a
+ * change the caller asks boardd to reload.  Opening a cell goes through
+ * boards_open_cell, the one path from a program to boardd's open. */
 #ifndef SR_BOARDS_H
 #define SR_BOARDS_H
 #include <stdint.h>
@@ -15,6 +15,8 @@
 #include "arena.h"
 #include "audit.h"
 #include "auth.h"
+#include "boardc.h"
+#include "config.h"
 #include "db.h"
 #include "inventory.h"
 
@@ -85,6 +87,30 @@ int boards_wire_bank(db_t *db, const audit_actor_t *who, int64_t bank_id, int64_
 /* Acknowledges an alarm that is not acknowledged yet (already_acked
  * otherwise: two clerks never both acknowledge one alarm). */
 int boards_alarm_ack(db_t *db, const audit_actor_t *who, int64_t alarm_id, const char *note, inv_error_t *err);
+
+/* ---------- opening a cell ---------- */
+
+/* boardd may fire an open up to 30 s after it was asked for, and a program
+ * waits at most 15 s for its end (a door sensor confirms within seconds). */
+#define BOARDS_OPEN_EXPIRY_MS 30000
+#define BOARDS_OPEN_WAIT_MS 15000
+
+typedef struct boards_open {
+    int db_rc;                /* not DB_OK: the database failed, nothing was sent */
+    int id_reused;            /* the command id was used for another cell: nothing was sent */
+    int status;               /* otherwise boardc_open's status ... */
+    boardc_result_t result;   /* ... its result ... */
+    char err[300];            /* ... and what went wrong on the way */
+} boards_open_t;
+
+/* Opens a wired cell of site_id on behalf of actor ("staff:<name>",
+ * "api:<key>").  A command id boardd holds for another cell is refused,
+ * as boardd would answer it with that cell's outcome.  The open is
+ * audited before boardd is asked, so even a command whose answer never
+ * comes is on record with who asked and why. */
+void boards_open_cell(db_t *db, arena_t *a, const config_t *cfg, const audit_actor_t *who, int64_t cell_id,
+                      int64_t site_id, const char *command_id, const char *reason, const char *actor,
+                      boards_open_t *out);
 
 /* ---------- reads ---------- */
 

@@ -18,7 +18,7 @@ import threading
 import pytest
 import requests
 
-from helpers import api, count, csrf_of, form_of, hidden, invalid, is_problem, make_key, one, post_form, uniq
+from helpers import api, count, csrf_of, form_of, hidden, invalid, is_problem, make_key, new_user, one, post_form, uniq
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 OUTCOMES = {"opened", "acknowledged", "jammed", "no_answer", "expired", "unknown", "refused"}
@@ -70,14 +70,7 @@ def operator(stack, login):
 
 
 def user(stack, admin, login, role, sites=None):
-    name, pw = uniq("b_"), "pw-" + uniq()
-    data = {"username": name, "display_name": "", "role": role, "password": pw, "active": "1"}
-    if sites is None:
-        data["all_sites"] = "1"
-    else:
-        data["sites"] = [str(x) for x in sites]
-    r = post_form(stack, admin, "/admin/users/new", "/admin/users", data)
-    assert r.status_code == 303, r.text[:300]
+    name, pw = new_user(stack, admin, role, sites)
     return login(name, pw), name
 
 

@@ -11,29 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "mb_frame.h"
-
-/* "01 05 00 04 FF 00 CD FB" into bytes; returns the count. */
-static size_t unhex(const char *text, uint8_t *out, size_t cap)
-{
-    size_t n = 0;
-    unsigned v;
-    int used;
-    while (sscanf(text, " %2x%n", &v, &used) == 1) {
-        if (n == cap) fail_msg("hex text longer than %zu bytes", cap);
-        out[n++] = (uint8_t)v;
-        text += used;
-    }
-    return n;
-}
-
-/* An encoder's result is exactly the frame written in hex. */
-static void encoded_as(size_t got, const uint8_t *buf, const char *hex)
-{
-    uint8_t want[MB_ADU_MAX];
-    size_t n = unhex(hex, want, sizeof want);
-    if (got != n) fail_msg("encoded %zu bytes, want %zu (%s)", got, n, hex);
-    assert_memory_equal(buf, want, n);
-}
+#include "hexbytes.h"
 
 /* Feeds data in chunks of at most `chunk` bytes, the way a caller is told
  * to (again after each frame, until 0), and collects the requests. */
