@@ -48,9 +48,9 @@ static void set_row(render_t *r, const db_res_t *res, int row, const char *const
 /* ---------- sites ---------- */
 
 static const char *const site_cols[] = { "id", "name", "address", "time_zone", "currency", "languages",
-                                         "vault", "storage", "mailroom", "version", NULL };
+                                         "vault", "storage", "mailroom", "version", "doors_version", NULL };
 #define SITE_SELECT "SELECT id, name, address, time_zone, currency, languages, mod_vault, mod_storage, mod_mailroom," \
-                    " inventory_version FROM sites"
+                    " inventory_version, doors_version FROM sites"
 
 static int load_site(web_req_t *req, int64_t id)
 {
@@ -460,7 +460,8 @@ int bo_grid(web_req_t *req)
     if (bank_id) render_set_int(r, bank_id, "Filter.bank");
     cell_choices(r);
     render_set(r, web_query(req, "done"), "Done");
-    /* Open doors and live alarms change by the second: outside the cache. */
+    /* Open doors and live alarms: a fragment of their own, cached under
+     * the site's doors version. */
     if ((rc = bo_grid_doors(req, site_id)) != 0) return rc;
 
     /* The grid body depends only on what is in this key; the site's

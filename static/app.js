@@ -28,11 +28,11 @@
   });
   /* The live locker grid: every 2 s the site's doors document
    * ({"cells": {"<id>": {"door", "occupied", "alarm"}}}) marks each cell
-   * a[data-cell] with door-open, door-unknown, item-in and alarm, on top of
+   * a[data-cell] of #grid with door-open, door-unknown, item-in and alarm, on top of
    * its status colour.  Three failed answers in a row stop the polling. */
-  document.querySelectorAll('[data-doors]').forEach(function (grid) {
-    var url = grid.getAttribute('data-doors'), cells = {}, failures = 0, timer;
-    grid.querySelectorAll('a[data-cell]').forEach(function (a) { cells[a.getAttribute('data-cell')] = a; });
+  document.querySelectorAll('[data-doors]').forEach(function (source) {
+    var url = source.getAttribute('data-doors'), cells = {}, failures = 0, timer;
+    document.querySelectorAll('#grid a[data-cell]').forEach(function (a) { cells[a.getAttribute('data-cell')] = a; });
     function mark(doors) {
       Object.keys(cells).forEach(function (id) {
         var a = cells[id], d = doors[id] || null;

@@ -246,7 +246,7 @@ static void run_scan(bd_bus_t *bus, bd_job_t *job)
 
 /* ---------- polling ---------- */
 
-static void poll_board(bd_bus_t *bus, bd_board_t *b, double now)
+static void poll_board(bd_bus_t *bus, bd_board_t *b)
 {
     bd_doors_t doors;
     int silent = b->status == BD_BOARD_SILENT;
@@ -262,7 +262,6 @@ static void poll_board(bd_bus_t *bus, bd_board_t *b, double now)
         int door = l->has_sensor ? (doors.closed[c] ? BD_DOOR_CLOSED : BD_DOOR_OPEN) : BD_DOOR_UNKNOWN;
         bd_doors_observe(bus, b, c + 1, door, doors.item[c], 0);
     }
-    (void)now;
 }
 
 static bd_board_t *due_board(bd_bus_t *bus, double now)
@@ -338,9 +337,8 @@ static void *bus_main(void *arg)
             else run_scan(bus, job);
             continue;                       /* commands before polls */
         }
-        now = bd_now_ms();
-        bd_board_t *b = bus->io ? due_board(bus, now) : NULL;
-        if (b) poll_board(bus, b, now);
+        bd_board_t *b = bus->io ? due_board(bus, bd_now_ms()) : NULL;
+        if (b) poll_board(bus, b);
         bd_doors_tick(bus, bd_now_ms());
         bd_doors_flush_stats(bus, 0);
         if (!b) wait_until(bus, next_wake(bus, bd_now_ms()));
