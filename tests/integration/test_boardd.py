@@ -73,6 +73,30 @@ def test_concurrent_duplicates_fire_once(rig):
     assert len(rig.frames("unlock", board, lock)) == before + 1
 
 
+def test_frames_keep_the_gap_of_the_baud_rate(stack):
+    """At 1,200 baud a character takes 8.3 ms, so frames must stand at
+    least 3.5 characters (29 ms) apart.  A pseudo-terminal delivers at
+    once, so any spacing seen is boardd's own.  Four opens at once keep
+    the bus busy back to back: unlocks, then the door checks."""
+    slow = Rig(stack, boards=((1, 8),), per_board=4, baud=1200, bus_settings={"poll_ms": 5000})
+    try:
+        slow.wait_ready()
+        since = slow.ctl(op="log", since=0)["frames"][-1]["seq"]
+        results = []
+        threads = [threading.Thread(target=lambda c=c: results.append(slow.open(c[0]))) for c in slow.cells]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert [r["outcome"] for r in results] == ["opened"] * 4
+        frames = [f for f in slow.ctl(op="log", since=0)["frames"] if f["seq"] > since]
+        assert len([f for f in frames if f["cmd"] == "unlock"]) == 4
+        gaps = [(b["t_us"] - a["t_us"]) / 1000 for a, b in zip(frames, frames[1:])]
+        assert len(gaps) >= 7 and min(gaps) >= 3.5 * 10 * 1000 / 1200, gaps
+    finally:
+        slow.stop()
+
+
 def test_expired_on_arrival_is_stored_and_not_fired(rig):
     cell, board, lock = rig.cells[0]
     before = len(rig.frames("unlock", board, lock))
