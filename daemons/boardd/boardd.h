@@ -44,7 +44,6 @@ typedef struct bd_board {
     char firmware[64], last_error[160];
     /* bus thread only */
     int misses;                             /* polls unanswered in a row */
-    int states_known;
     double next_poll;                       /* monotonic ms */
     int stats_dirty;
     int answered_since_flush;
@@ -85,7 +84,6 @@ typedef struct bd_bus {
     double last_frame_end;      /* monotonic ms: the inter-frame gap counts from here */
     double next_reopen;         /* device missing: try again at */
     double next_flush;
-    int poll_cursor;
 } bd_bus_t;
 
 enum bd_job_kind { JOB_OPEN, JOB_REPLAY, JOB_SCAN };
@@ -115,7 +113,7 @@ struct boardd {
     volatile int stop;
 };
 
-/* time.c-like helpers (bus.c) */
+/* clocks (bus.c) */
 double bd_now_ms(void);                 /* monotonic */
 int64_t bd_unix_ms(void);
 

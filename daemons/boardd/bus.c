@@ -41,6 +41,14 @@ void bd_board_count(bd_bus_t *bus, bd_board_t *b, int ok, int timeout, int bad, 
     if (ok) b->answered_since_flush = 1;
 }
 
+void bd_board_firmware(bd_bus_t *bus, bd_board_t *b, const char *fw)
+{
+    pthread_mutex_lock(&bus->mu);
+    snprintf(b->firmware, sizeof b->firmware, "%s", fw);
+    pthread_mutex_unlock(&bus->mu);
+    b->stats_dirty = 1;
+}
+
 void bd_job_done(boardd_t *d, bd_job_t *job)
 {
     job->t_finished = bd_now_ms();

@@ -48,5 +48,8 @@ double bd_char_ms(int baud);
 
 /* Counters under the bus mutex, read by the status request. */
 void bd_board_count(bd_bus_t *bus, bd_board_t *b, int ok, int timeout, int bad, const char *error);
+/* The firmware a board reported, under the bus mutex; written to its row
+ * with the next counters. */
+void bd_board_firmware(bd_bus_t *bus, bd_board_t *b, const char *fw);
 
 #endif

@@ -167,11 +167,7 @@ static int cu_start(bd_bus_t *bus, bd_board_t *b)
 {
     char fw[sizeof b->firmware];
     int rc = version(bus, b, b->address, 1 + bus->retries, fw, sizeof fw);
-    if (rc == BD_OK) {
-        pthread_mutex_lock(&bus->mu);
-        snprintf(b->firmware, sizeof b->firmware, "%s", fw);
-        pthread_mutex_unlock(&bus->mu);
-    }
+    if (rc == BD_OK) bd_board_firmware(bus, b, fw);
     return rc;
 }
 

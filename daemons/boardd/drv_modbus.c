@@ -160,9 +160,7 @@ static int mb_start(bd_bus_t *bus, bd_board_t *b)
     if (call(bus, b, b->address, 1, do_report, &id) == BD_OK) {
         char fw[sizeof b->firmware];
         firmware_of(&id, fw, sizeof fw);
-        pthread_mutex_lock(&bus->mu);
-        snprintf(b->firmware, sizeof b->firmware, "%s", fw);
-        pthread_mutex_unlock(&bus->mu);
+        bd_board_firmware(bus, b, fw);
     }
     return BD_OK;
 }

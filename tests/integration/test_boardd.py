@@ -2,6 +2,7 @@
 command, duplicates and expiry, a crash in flight, boards dying and coming
 back, frames split and corrupted, garbage on the line, door events and
 alarms, and bad requests on the socket."""
+import json
 import os
 import signal
 import socket
@@ -236,10 +237,34 @@ def test_pipelined_requests_are_answered_in_order(rig):
         buf = b""
         while buf.count(b"\n") < 3:
             buf += s.recv(65536)
-    import json
     replies = [json.loads(x) for x in buf.splitlines()]
     assert [r.get("command_id") for r in replies[:2]] == ids
     assert "buses" in replies[2]
+
+
+def test_reload_keeps_unchanged_buses_and_restarts_changed_ones(stack):
+    """A reload with nothing changed leaves the bus running (no start-up
+    frames again); changed settings restart it on the same device; a bus
+    switched off is let go and its cells can no longer be opened."""
+    own = Rig(stack, boards=((1, 8),), per_board=2)
+    try:
+        own.wait_ready()
+        starts = len(own.frames("version"))
+        assert starts >= 1
+        own.reload()
+        time.sleep(0.5)
+        assert len(own.frames("version")) == starts
+        stack.sql("UPDATE board_buses SET poll_ms = 250 WHERE id = %s", own.bus)
+        own.reload()
+        wait_for("the bus to start again", lambda: len(own.frames("version")) > starts)
+        assert own.open(own.cells[0][0])["outcome"] == "opened"
+        stack.sql("UPDATE board_buses SET enabled = 0 WHERE id = %s", own.bus)
+        own.reload()
+        assert own.status() is None
+        r = own.open(own.cells[1][0])
+        assert r["ok"] is False and r["error"] == "unknown_cell", r
+    finally:
+        own.stop()
 
 
 def test_scan_finds_the_boards(rig):
