@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "ops.h"
 
 int control_open(control_t *c, const char *path, char *err, size_t errlen)
@@ -66,10 +67,13 @@ void control_close(control_t *c)
     c->fd = -1;
 }
 
-size_t control_pollfds(const control_t *c, struct pollfd *pfd)
+size_t control_pollfds(control_t *c, struct pollfd *pfd, int64_t now)
 {
     size_t n = 0;
-    pfd[n++] = (struct pollfd){ .fd = c->fd, .events = POLLIN };
+    if (c->accept_at && now >= c->accept_at) c->accept_at = 0;
+    /* poll() skips an entry whose fd is negative: the listening socket is
+     * left out while accepting is paused, but keeps its place at pfd[0]. */
+    pfd[n++] = (struct pollfd){ .fd = c->accept_at ? -1 : c->fd, .events = POLLIN };
     for (size_t i = 0; i < CONTROL_CLIENTS; i++) {
         const control_client_t *cl = &c->clients[i];
         if (cl->fd < 0) continue;
@@ -77,6 +81,11 @@ size_t control_pollfds(const control_t *c, struct pollfd *pfd)
         pfd[n++] = (struct pollfd){ .fd = cl->fd, .events = ev };
     }
     return n;
+}
+
+int64_t control_next_due(const control_t *c)
+{
+    return c->accept_at;
 }
 
 /* Sends what the client will take now.  Returns -1 when it is gone. */
@@ -138,7 +147,9 @@ static int run_lines(control_client_t *cl, sim_t *s, int64_t now)
     }
     memmove(cl->in, cl->in + start, cl->inlen - start);
     cl->inlen -= start;
-    if (cl->inlen == CONTROL_LINE_MAX) {
+    /* A full buffer without a newline holds more than CONTROL_LINE_MAX
+     * bytes of one line (the buffer has room for the newline too). */
+    if (cl->inlen == CONTROL_IN_SIZE) {
         cl->inlen = 0;
         if (!cl->overlong) {
             cl->overlong = true;
@@ -156,7 +167,7 @@ static int run_lines(control_client_t *cl, sim_t *s, int64_t now)
 static int read_in(control_client_t *cl, sim_t *s, int64_t now)
 {
     for (;;) {
-        ssize_t n = read(cl->fd, cl->in + cl->inlen, CONTROL_LINE_MAX - cl->inlen);
+        ssize_t n = read(cl->fd, cl->in + cl->inlen, CONTROL_IN_SIZE - cl->inlen);
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
         if (n == 0) {
@@ -168,15 +179,24 @@ static int read_in(control_client_t *cl, sim_t *s, int64_t now)
     }
 }
 
-static void accept_clients(control_t *c)
+static void accept_clients(control_t *c, int64_t now)
 {
     for (;;) {
         int fd = accept4(c->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (fd < 0) return;   /* EAGAIN, or a client that went away already */
+        if (fd < 0 && (errno == EINTR || errno == ECONNABORTED)) continue;  /* gone already */
+        if (fd < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+            /* Out of descriptors (EMFILE, ENFILE) or memory: the connection
+             * stays queued, so the socket stays readable and poll() would
+             * return at once forever.  Leave it alone until a client goes
+             * or CONTROL_ACCEPT_RETRY_MS have passed. */
+            log_warn("control socket: cannot accept a client: %s", strerror(errno));
+            c->accept_at = now + CONTROL_ACCEPT_RETRY_MS;
+        }
+        if (fd < 0) return;
         control_client_t *cl = NULL;
         for (size_t i = 0; i < CONTROL_CLIENTS && !cl; i++)
             if (c->clients[i].fd < 0) cl = &c->clients[i];
-        char *in = cl ? malloc(CONTROL_LINE_MAX) : NULL;
+        char *in = cl ? malloc(CONTROL_IN_SIZE) : NULL;
         if (!in) {
             static const char busy[] = "{\"ok\":false,\"error\":\"too many control clients\"}\n";
             if (send(fd, busy, sizeof busy - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) { /* gone */ }
@@ -199,7 +219,10 @@ void control_handle(control_t *c, const struct pollfd *pfd, size_t n, sim_t *s, 
         int rc = 0;
         if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR)) rc = read_in(cl, s, now);
         if (rc == 0) rc = flush_out(cl);
-        if (rc || (cl->eof && cl->outlen == 0)) drop(cl);
+        if (rc || (cl->eof && cl->outlen == 0)) {
+            drop(cl);
+            c->accept_at = 0;    /* a descriptor is free again: try at once */
+        }
     }
-    if (pfd[0].revents & POLLIN) accept_clients(c);
+    if (pfd[0].revents & POLLIN) accept_clients(c, now);
 }

@@ -6,7 +6,10 @@
  * poll() loop that serves the line, the control clients and the timers.
  *
  *   boardsim --protocol cu|modbus --link PATH --boards SPEC --control SOCK
- *            [--open-delay-ms N] [--close-after-ms N] [--baud B]
+ *            [--open-delay-ms N] [--close-after-ms N]
+ *
+ * There is no --baud: a pty has no line speed to keep to, so boardsim
+ * answers as fast as it reads.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -19,19 +22,20 @@
 #include <unistd.h>
 
 #include "control.h"
+#include "log.h"
 #include "pty.h"
 #include "sim.h"
 
 typedef struct options {
     const proto_t *proto;
     const char *link, *spec, *control;
-    unsigned open_delay_ms, close_after_ms, baud;
+    unsigned open_delay_ms, close_after_ms;
 } options_t;
 
 static void usage(void)
 {
     fputs("usage: boardsim --protocol cu|modbus --link PATH --boards SPEC --control SOCKPATH\n"
-          "                [--open-delay-ms N] [--close-after-ms N] [--baud B]\n"
+          "                [--open-delay-ms N] [--close-after-ms N]\n"
           "  SPEC: ADDR:CHANNELS[:FLAGS],...  flags: s door sensors (default), n none,\n"
           "        o occupancy sensors (cu), p plain relay without pulse registers (modbus)\n",
           stderr);
@@ -47,7 +51,9 @@ static int parse_uint(const char *text, unsigned max, unsigned *out)
     return 0;
 }
 
-/* Returns 0, or -1 after saying what is wrong. */
+/* Returns 0, or -1 after saying what is wrong.  Like boardd's usage
+ * errors these are bare lines on stderr, not log lines: they are for the
+ * person who typed the command. */
 static int parse_options(int argc, char **argv, options_t *o)
 {
     static const struct option longopts[] = {
@@ -57,11 +63,10 @@ static int parse_options(int argc, char **argv, options_t *o)
         { "control", required_argument, NULL, 'c' },
         { "open-delay-ms", required_argument, NULL, 'o' },
         { "close-after-ms", required_argument, NULL, 'a' },
-        { "baud", required_argument, NULL, 'B' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    *o = (options_t){ .close_after_ms = 3000, .baud = 9600 };
+    *o = (options_t){ .close_after_ms = 3000 };
     int ch;
     while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (ch) {
@@ -78,10 +83,9 @@ static int parse_options(int argc, char **argv, options_t *o)
         case 'b': o->spec = optarg; break;
         case 'c': o->control = optarg; break;
         case 'o':
-        case 'a':
-        case 'B': {
-            unsigned *v = ch == 'o' ? &o->open_delay_ms : ch == 'a' ? &o->close_after_ms : &o->baud;
-            if (parse_uint(optarg, 3600000, v) || (ch == 'B' && *v == 0)) {
+        case 'a': {
+            unsigned *v = ch == 'o' ? &o->open_delay_ms : &o->close_after_ms;
+            if (parse_uint(optarg, 3600000, v)) {
                 fprintf(stderr, "boardsim: bad number '%s'\n", optarg);
                 return -1;
             }
@@ -118,16 +122,16 @@ static int serve(sim_t *s, const pty_t *pty, control_t *ctl, int sigfd)
     for (;;) {
         int64_t now = sim_now_ms();
         sim_tick(s, now);
-        int64_t due = sim_next_due(s);
-        int timeout = due ? (int)(due > now ? due - now : 0) : -1;
 
         pfd[0] = (struct pollfd){ .fd = sigfd, .events = POLLIN };
         pfd[1] = (struct pollfd){ .fd = pty->master,
                                   .events = (short)(POLLIN | (wire_blocked(&s->wire) ? POLLOUT : 0)) };
-        size_t n = 2 + control_pollfds(ctl, pfd + 2);
+        size_t n = 2 + control_pollfds(ctl, pfd + 2, now);
+        int64_t due = earlier(sim_next_due(s), control_next_due(ctl));
+        int timeout = due ? (int)(due > now ? due - now : 0) : -1;
         if (poll(pfd, n, timeout) < 0) {
             if (errno == EINTR) continue;
-            perror("boardsim: poll");
+            log_error("poll: %s", strerror(errno));
             return -1;
         }
         if (pfd[0].revents) return 0;
@@ -141,15 +145,16 @@ int main(int argc, char **argv)
 {
     options_t o;
     if (parse_options(argc, argv, &o)) return 2;
+    log_init("boardsim", "info");
 
     sim_t *s = calloc(1, sizeof *s);
     char err[256];
     if (!s) {
-        perror("boardsim");
+        log_error("out of memory");
         return 1;
     }
     if (model_parse(&s->model, o.spec, o.proto == &proto_modbus, err, sizeof err)) {
-        fprintf(stderr, "boardsim: %s\n", err);
+        fprintf(stderr, "boardsim: %s\n", err);    /* a bad --boards: usage error */
         free(s);
         return 2;
     }
@@ -169,16 +174,15 @@ int main(int argc, char **argv)
     control_t ctl;
     int rc = 1;
     if (sigfd < 0) {
-        perror("boardsim: signalfd");
+        log_error("signalfd: %s", strerror(errno));
     } else if (pty_open(&pty, o.link, err, sizeof err)) {
-        fprintf(stderr, "boardsim: %s\n", err);
+        log_error("%s", err);
     } else {
         if (control_open(&ctl, o.control, err, sizeof err)) {
-            fprintf(stderr, "boardsim: %s\n", err);
+            log_error("%s", err);
         } else {
             sim_init(s, o.proto, pty.master);
-            fprintf(stderr, "boardsim: %s bus on %s (%s), boards %s\n", o.proto->name, o.link,
-                    pty.name, o.spec);
+            log_info("%s bus on %s (%s), boards %s", o.proto->name, o.link, pty.name, o.spec);
             rc = serve(s, &pty, &ctl, sigfd) ? 1 : 0;
             control_close(&ctl);
         }

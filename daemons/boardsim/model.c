@@ -168,13 +168,6 @@ void model_tick(model_t *m, int64_t now)
     }
 }
 
-static int64_t earlier(int64_t a, int64_t b)
-{
-    if (!a) return b;
-    if (!b) return a;
-    return a < b ? a : b;
-}
-
 int64_t model_next_due(const model_t *m)
 {
     int64_t due = 0;

@@ -12,6 +12,16 @@
 #define MODEL_MAX_BOARDS 32      /* boardd scans at most 32 addresses */
 #define MODEL_MAX_LOCKS  48      /* the biggest CU board */
 
+/* The sooner of two due times, where 0 (nothing pending) loses to any
+ * time: shared by sim.c, model.c and main.c, which all work out when to
+ * wake next. */
+static inline int64_t earlier(int64_t a, int64_t b)
+{
+    if (!a) return b;
+    if (!b) return a;
+    return a < b ? a : b;
+}
+
 /* Times are CLOCK_MONOTONIC milliseconds; 0 means "nothing pending". */
 typedef struct lock {
     bool open;                   /* the door, whatever the sensor reports */

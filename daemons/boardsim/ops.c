@@ -1,11 +1,14 @@
 /* The control operations; see ops.h.  Every op reads and checks all its
- * fields before it touches anything, so a bad request changes nothing. */
+ * fields before it touches anything, and ops_run refuses a field the op
+ * does not know before running it, so a bad request changes nothing. */
 #include "ops.h"
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "secret.h"
 
 #define LATE_MAX_MS    60000
 #define GAP_MAX_MS     60000
@@ -67,13 +70,31 @@ static lock_t *want_board_lock(call_t *c, sim_t *s)
     return b ? want_lock(c, b) : NULL;
 }
 
-static int op_jam(sim_t *s, call_t *c, json_t *reply, int64_t now)
+/* The lock named by "board" and "lock" plus the boolean field `name`,
+ * or NULL with the error set: what jam, door and item all take. */
+static lock_t *want_lock_bool(call_t *c, sim_t *s, const char *name, bool *out)
 {
     lock_t *l = want_board_lock(c, s);
+    return l && want_bool(c, name, out) == 0 ? l : NULL;
+}
+
+/* The board named by "board" plus the integer field `name`, 0-hi, or
+ * NULL with the error set: what late and corrupt take. */
+static board_t *want_board_uint(call_t *c, sim_t *s, const char *name, unsigned hi, unsigned *out)
+{
+    board_t *b = want_board(c, s);
+    long long v = 0;
+    if (!b || want_int(c, name, 0, hi, &v)) return NULL;
+    *out = (unsigned)v;
+    return b;
+}
+
+static int op_jam(sim_t *s, call_t *c, json_t *reply, int64_t now)
+{
     bool on = false;
-    if (!l || want_bool(c, "on", &on)) return -1;
-    l->jammed = on;
-    return 0;
+    lock_t *l = want_lock_bool(c, s, "on", &on);
+    if (l) l->jammed = on;
+    return l ? 0 : -1;
 }
 
 static int op_silent(sim_t *s, call_t *c, json_t *reply, int64_t now)
@@ -87,22 +108,21 @@ static int op_silent(sim_t *s, call_t *c, json_t *reply, int64_t now)
 
 static int op_late(sim_t *s, call_t *c, json_t *reply, int64_t now)
 {
-    board_t *b = want_board(c, s);
-    long long ms = 0;
-    if (!b || want_int(c, "ms", 0, LATE_MAX_MS, &ms)) return -1;
-    b->late_ms = (unsigned)ms;
-    return 0;
+    unsigned ms = 0;
+    board_t *b = want_board_uint(c, s, "ms", LATE_MAX_MS, &ms);
+    if (b) b->late_ms = ms;
+    return b ? 0 : -1;
 }
 
 static int op_corrupt(sim_t *s, call_t *c, json_t *reply, int64_t now)
 {
-    board_t *b = want_board(c, s);
-    long long count = 0;
-    if (!b || want_int(c, "count", 0, CORRUPT_MAX, &count)) return -1;
-    b->corrupt = (unsigned)count;
-    return 0;
+    unsigned count = 0;
+    board_t *b = want_board_uint(c, s, "count", CORRUPT_MAX, &count);
+    if (b) b->corrupt = count;
+    return b ? 0 : -1;
 }
 
+/* gap_ms may be left out: then there is no gap, whatever was set before. */
 static int op_split(sim_t *s, call_t *c, json_t *reply, int64_t now)
 {
     long long chunk = 0, gap = 0;
@@ -113,14 +133,6 @@ static int op_split(sim_t *s, call_t *c, json_t *reply, int64_t now)
     return 0;
 }
 
-static int hex_digit(char ch)
-{
-    if (ch >= '0' && ch <= '9') return ch - '0';
-    if (ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F') return ch - 'A' + 10;
-    return -1;
-}
-
 static int op_garbage(sim_t *s, call_t *c, json_t *reply, int64_t now)
 {
     json_t *v = json_object_get(c->req, "hex");
@@ -129,11 +141,9 @@ static int op_garbage(sim_t *s, call_t *c, json_t *reply, int64_t now)
     if (!hex || len == 0 || len % 2 || len / 2 > GARBAGE_MAX)
         return fail(c, "hex: want an even number of hex digits, 2-%d", GARBAGE_MAX * 2);
     uint8_t bytes[GARBAGE_MAX];
-    for (size_t i = 0; i < len / 2; i++) {
-        int hi = hex_digit(hex[2 * i]), lo = hex_digit(hex[2 * i + 1]);
-        if (hi < 0 || lo < 0) return fail(c, "hex: not hex digits");
-        bytes[i] = (uint8_t)(hi << 4 | lo);
-    }
+    /* secret_unhex wants exactly len / 2 bytes' worth of digits, so it also
+     * refuses a string with a NUL inside (its strlen falls short of len). */
+    if (secret_unhex(bytes, len / 2, hex)) return fail(c, "hex: not hex digits");
     if (wire_put(&s->wire, bytes, len / 2))
         return fail(c, "garbage: the line's buffer is full (nobody reads the pty?)");
     wire_run(&s->wire, now);
@@ -142,20 +152,18 @@ static int op_garbage(sim_t *s, call_t *c, json_t *reply, int64_t now)
 
 static int op_door(sim_t *s, call_t *c, json_t *reply, int64_t now)
 {
-    lock_t *l = want_board_lock(c, s);
     bool open = false;
-    if (!l || want_bool(c, "open", &open)) return -1;
-    model_door(l, open);
-    return 0;
+    lock_t *l = want_lock_bool(c, s, "open", &open);
+    if (l) model_door(l, open);
+    return l ? 0 : -1;
 }
 
 static int op_item(sim_t *s, call_t *c, json_t *reply, int64_t now)
 {
-    lock_t *l = want_board_lock(c, s);
     bool present = false;
-    if (!l || want_bool(c, "present", &present)) return -1;
-    l->item = present;
-    return 0;
+    lock_t *l = want_lock_bool(c, s, "present", &present);
+    if (l) l->item = present;
+    return l ? 0 : -1;
 }
 
 static int op_state(sim_t *s, call_t *c, json_t *reply, int64_t now)
@@ -176,6 +184,9 @@ static int op_state(sim_t *s, call_t *c, json_t *reply, int64_t now)
                                                 "locks", locks));
     }
     json_object_set_new(reply, "boards", boards);
+    /* Replies lost because nobody read the line: a test that expects every
+     * answer checks this is 0. */
+    json_object_set_new(reply, "dropped_bytes", json_integer((json_int_t)s->wire.dropped));
     return 0;
 }
 
@@ -198,6 +209,9 @@ static int op_log(sim_t *s, call_t *c, json_t *reply, int64_t now)
 static int op_reset(sim_t *s, call_t *c, json_t *reply, int64_t now)
 {
     model_reset(&s->model);
+    /* A late or split reply scheduled before the reset must not turn up
+     * on the line after it, where it would answer nothing. */
+    wire_discard(&s->wire);
     s->wire.chunk = 0;
     s->wire.gap_ms = 0;
     return 0;
@@ -206,11 +220,21 @@ static int op_reset(sim_t *s, call_t *c, json_t *reply, int64_t now)
 static const struct op {
     const char *name;
     int (*run)(sim_t *s, call_t *c, json_t *reply, int64_t now);
+    /* The fields it reads besides "op"; any other is refused, so that a
+     * misspelt one ("gapms") is not silently run with its default. */
+    const char *fields[4];
 } ops[] = {
-    { "jam", op_jam },         { "silent", op_silent }, { "late", op_late },
-    { "corrupt", op_corrupt }, { "split", op_split },   { "garbage", op_garbage },
-    { "door", op_door },       { "item", op_item },     { "state", op_state },
-    { "log", op_log },         { "reset", op_reset },
+    { "jam", op_jam, { "board", "lock", "on" } },
+    { "silent", op_silent, { "board", "on" } },
+    { "late", op_late, { "board", "ms" } },
+    { "corrupt", op_corrupt, { "board", "count" } },
+    { "split", op_split, { "chunk", "gap_ms" } },
+    { "garbage", op_garbage, { "hex" } },
+    { "door", op_door, { "board", "lock", "open" } },
+    { "item", op_item, { "board", "lock", "present" } },
+    { "state", op_state, { NULL } },
+    { "log", op_log, { "since" } },
+    { "reset", op_reset, { NULL } },
 };
 
 static const struct op *find_op(const char *name)
@@ -220,22 +244,38 @@ static const struct op *find_op(const char *name)
     return NULL;
 }
 
+/* Refuses the first key of the request that op does not read. */
+static int check_fields(call_t *c, const struct op *op)
+{
+    for (void *it = json_object_iter(c->req); it; it = json_object_iter_next(c->req, it)) {
+        const char *key = json_object_iter_key(it);
+        bool known = strcmp(key, "op") == 0;
+        for (size_t i = 0; !known && op->fields[i]; i++) known = strcmp(key, op->fields[i]) == 0;
+        if (!known) return fail(c, "unknown field \"%.40s\" for op %s", key, op->name);
+    }
+    return 0;
+}
+
 char *ops_run(sim_t *s, const char *line, size_t len, int64_t now)
 {
     call_t c = { 0 };
     json_error_t jerr;
-    c.req = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+    /* JSON_DECODE_ANY: a valid scalar such as "jam" is then refused as not
+     * an object, rather than as bad JSON. */
+    c.req = json_loadb(line, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
     const char *name = json_string_value(json_object_get(c.req, "op"));
     const struct op *op = name ? find_op(name) : NULL;
     json_t *reply = json_pack("{s:b}", "ok", 1);
     int rc = -1;
-    if (!json_is_object(c.req))
-        fail(&c, "not a JSON object: %s", c.req ? "another value" : jerr.text);
+    if (!c.req)
+        fail(&c, "bad JSON: %s", jerr.text);
+    else if (!json_is_object(c.req))
+        fail(&c, "not a JSON object");
     else if (!name)
         fail(&c, "op: want a string");
     else if (!op)
         fail(&c, "unknown op \"%.40s\"", name);
-    else
+    else if (check_fields(&c, op) == 0)    /* before the op, which may act */
         rc = op->run(s, &c, reply, now);
     if (rc) {
         json_decref(reply);

@@ -25,12 +25,14 @@ void sim_init(sim_t *s, const proto_t *proto, int line_fd)
     cu_parser_init(&s->cu, 0);
     mb_parser_init(&s->mb);
     s->quiet_at = 0;
+    s->last_t_us = 0;
 }
 
 void sim_input(sim_t *s, const uint8_t *data, size_t len, int64_t now, int64_t t_us)
 {
     /* A door due to close by now must read closed to this request. */
     model_tick(&s->model, now);
+    s->last_t_us = t_us;
     s->proto->input(s, data, len, now, t_us);
     s->quiet_at = s->proto->waiting(s) ? now + SIM_QUIET_MS : 0;
     wire_run(&s->wire, now);
@@ -40,17 +42,12 @@ void sim_tick(sim_t *s, int64_t now)
 {
     if (s->quiet_at && now >= s->quiet_at) {
         s->quiet_at = 0;
-        s->proto->quiet(s, now, sim_wall_us());
+        /* What the flush recovers was on the wire when the last bytes were
+         * read, not now (SIM_QUIET_MS later): the log says so. */
+        s->proto->quiet(s, now, s->last_t_us);
     }
     model_tick(&s->model, now);
     wire_run(&s->wire, now);
-}
-
-static int64_t earlier(int64_t a, int64_t b)
-{
-    if (!a) return b;
-    if (!b) return a;
-    return a < b ? a : b;
 }
 
 int64_t sim_next_due(const sim_t *s)

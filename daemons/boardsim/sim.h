@@ -25,7 +25,8 @@ typedef struct proto {
     const char *name;
     /* Bytes read off the line; t_us is when they were read. */
     void (*input)(sim_t *s, const uint8_t *data, size_t len, int64_t now, int64_t t_us);
-    /* The line went quiet: drop the unfinished request, answer what it hid. */
+    /* The line went quiet: drop the unfinished request, answer what it hid;
+     * t_us is when the last bytes were read. */
     void (*quiet)(sim_t *s, int64_t now, int64_t t_us);
     /* Bytes of an unfinished request waiting in the parser. */
     size_t (*waiting)(const sim_t *s);
@@ -41,6 +42,7 @@ struct sim {
     cu_parser_t cu;              /* the parser of the protocol in use */
     mb_parser_t mb;
     int64_t quiet_at;            /* flush the parser then; 0 = nothing waiting */
+    int64_t last_t_us;           /* when the line's last bytes were read (CLOCK_REALTIME) */
 };
 
 /* The clocks: CLOCK_MONOTONIC ms for timers, CLOCK_REALTIME µs for the log. */

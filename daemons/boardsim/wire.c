@@ -46,6 +46,12 @@ int wire_put(wire_t *w, const uint8_t *bytes, size_t len)
     return 0;
 }
 
+void wire_discard(wire_t *w)
+{
+    w->queued = 0;
+    w->txlen = 0;
+}
+
 void wire_run(wire_t *w, int64_t now)
 {
     size_t due = 0;

@@ -26,7 +26,7 @@ typedef struct wire {
     size_t queued;
     uint8_t tx[WIRE_TX_MAX];
     size_t txlen;
-    uint64_t dropped;            /* bytes thrown away for want of room */
+    uint64_t dropped;            /* bytes thrown away for want of room ("state" reports it) */
 } wire_t;
 
 void wire_init(wire_t *w, int fd);
@@ -38,6 +38,11 @@ void wire_send(wire_t *w, const uint8_t *bytes, size_t len, int64_t at);
 /* Queues bytes to go out now, unsplit.  Returns 0, or -1 when there is
  * no room (nothing is queued then). */
 int wire_put(wire_t *w, const uint8_t *bytes, size_t len);
+
+/* Forgets every reply scheduled or waiting for the pty, without counting
+ * them as dropped: after a reset nothing from before may reach the line.
+ * Bytes the pty has already taken are on the line and stay there. */
+void wire_discard(wire_t *w);
 
 /* Moves the pieces due by now to the pty and writes what it takes. */
 void wire_run(wire_t *w, int64_t now);

@@ -7,6 +7,8 @@ frames.  The Modbus side is also checked against an independent client,
 Debian's pymodbus."""
 import json
 import os
+import re
+import resource
 import select
 import signal
 import socket
@@ -93,7 +95,7 @@ class Line:
 
 
 class Sim:
-    def __init__(self, tmp, protocol, boards, *args):
+    def __init__(self, tmp, protocol, boards, *args, preexec_fn=None):
         self.link = os.path.join(tmp, f"{protocol}-bus")
         self.sock = os.path.join(tmp, f"{protocol}-ctl.sock")
         self.errpath = os.path.join(tmp, f"{protocol}-stderr.txt")
@@ -102,7 +104,8 @@ class Sim:
             self.proc = subprocess.Popen(
                 [BOARDSIM, "--protocol", protocol, "--link", self.link, "--boards", boards,
                  "--control", self.sock, *args],
-                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err,
+                preexec_fn=preexec_fn)
         end = time.monotonic() + 20
         while "bus on" not in self.stderr():
             if self.proc.poll() is not None or time.monotonic() > end:
@@ -161,14 +164,14 @@ class Sim:
 
 @pytest.fixture
 def boardsim(tmp_path):
-    """boardsim(protocol, boards, *options) -> a running Sim, stopped (and
-    checked for a clean exit) after the test."""
+    """boardsim(protocol, boards, *options[, preexec_fn=...]) -> a running
+    Sim, stopped (and checked for a clean exit) after the test."""
     if not os.access(BOARDSIM, os.X_OK):
         pytest.fail(f"{BOARDSIM} not built (make build BUILD=...)")
     sims = []
 
-    def start(protocol, boards, *args):
-        sim = Sim(str(tmp_path), protocol, boards, *args)
+    def start(protocol, boards, *args, **kw):
+        sim = Sim(str(tmp_path), protocol, boards, *args, **kw)
         sims.append(sim)
         return sim
 
@@ -181,7 +184,10 @@ def boardsim(tmp_path):
 
 def test_cu_spec_examples(boardsim):
     sim = boardsim("cu", "1:16,2:16")
-    assert sim.stderr().startswith(f"boardsim: cu bus on {sim.link} (/dev/pts/")
+    # The start-up line goes through lib/log like every daemon's: time,
+    # name[pid], level, then what the line used to say on its own.
+    assert re.match(rf"\S+Z boardsim\[{sim.proc.pid}\] info: cu bus on {re.escape(sim.link)} \(/dev/pts/",
+                    sim.stderr())
     assert sim.stderr().rstrip().endswith("boards 1:16,2:16")
     line = sim.line()
     # docs/boards.md §1, address 1, lock 5; read before unlocking, door shut.
@@ -283,6 +289,8 @@ def test_cu_late_does_not_block(boardsim):
     t0 = time.monotonic()
     assert line.ask(cu(1, 0, 0x53), 8) == cu(1, 0, 0x53, 2, 7)
     assert time.monotonic() - t0 < 0.3
+    # Every late reply got out: none was thrown away for want of room.
+    assert sim.ok("state")["dropped_bytes"] == 0
 
 
 def test_cu_corrupt_checksum(boardsim):
@@ -313,6 +321,18 @@ def test_cu_split_writes(boardsim):
     t0 = time.monotonic()
     assert line.ask(cu(1, 0, 0x52), 10) == cu(1, 0, 0x52, 16, 0, 0xFF, 0xFF)
     assert time.monotonic() - t0 < 0.3
+
+
+def test_split_without_gap_ms_has_no_gap(boardsim):
+    sim = boardsim("cu", "1:16")
+    line = sim.line()
+    sim.ok("split", chunk=2, gap_ms=300)
+    # gap_ms left out means no gap, not the 300 ms set before (which would
+    # spread the five pieces over 1.2 s).
+    sim.ok("split", chunk=2)
+    t0 = time.monotonic()
+    assert line.ask(cu(1, 0, 0x52), 10, 2.0) == cu(1, 0, 0x52, 16, 0, 0xFF, 0xFF)
+    assert time.monotonic() - t0 < 0.6
 
 
 def test_cu_open_delay_and_auto_close(boardsim):
@@ -348,7 +368,10 @@ def test_cu_noise_and_garbage(boardsim):
     line.send(req[2:4])
     line.send(req[4:])
     assert line.recv(7) == cu(1, 5, 0x50, 0x01)
-    # A request cut short and left: dropped once the line is quiet.
+    # A request cut short and left, then sent whole: still one answer.  This
+    # does not show the quiet timer at work (the Modbus tests do): a CU
+    # request is always 6 bytes, so the stale partial frame is refused and
+    # rescanned as soon as the next bytes come, timer or not.
     line.send(req[:3])
     line.silent_for(0.1)
     assert line.ask(req, 7) == cu(1, 5, 0x50, 0x01)
@@ -412,6 +435,34 @@ def test_cu_reset(boardsim):
     assert sim.ok("log")["next"] == 2
 
 
+def wait_for_frames(sim, n):
+    """Waits until boardsim has read n requests (and scheduled their replies)."""
+    end = time.monotonic() + 5
+    while sim.ok("log", since=10 ** 9)["next"] < n:
+        assert time.monotonic() < end, "request not read"
+        time.sleep(0.005)
+
+
+def test_reset_drops_replies_not_yet_sent(boardsim):
+    sim = boardsim("cu", "1:16")
+    line = sim.line()
+    # A late reply scheduled before the reset never comes.
+    sim.ok("late", board=1, ms=500)
+    line.send(cu(1, 0, 0x53))
+    wait_for_frames(sim, 1)
+    sim.ok("reset")
+    line.silent_for(1.0)
+    # Nor does the rest of a split reply already under way.
+    sim.ok("split", chunk=1, gap_ms=200)
+    line.send(cu(1, 0, 0x53))
+    assert line.recv(1, 1.0) == cu(1, 0, 0x53, 2, 7)[:1]
+    sim.ok("reset")
+    line.silent_for(1.0)
+    # The board answers at once again, whole.
+    assert line.ask(cu(1, 0, 0x53), 8) == cu(1, 0, 0x53, 2, 7)
+    assert sim.ok("state")["dropped_bytes"] == 0
+
+
 def test_client_reopens_the_line(boardsim):
     sim = boardsim("cu", "1:16")
     for _ in range(3):
@@ -423,6 +474,7 @@ def test_client_reopens_the_line(boardsim):
 
 def test_control_errors_change_nothing(boardsim):
     sim = boardsim("cu", "1:16")
+    sim.ok("jam", board=1, lock=2, on=True)     # so that a reset that slipped through shows
     before = sim.ok("state")
     bad = [
         "not json", "[1, 2]", '"jam"', "{}", '{"op": 1}', '{"op": "nope"}',
@@ -451,6 +503,26 @@ def test_control_errors_change_nothing(boardsim):
     for line in bad:
         r = sim.raw_ctl(line)
         assert r["ok"] is False and r["error"], (line, r)
+    # A field the op does not read is refused, named, before the op runs: a
+    # typo must not run the op with the default of the field meant.
+    typos = {
+        '{"op": "split", "chunk": 2, "gapms": 300}': "gapms",
+        '{"op": "split", "chunk": 2, "gap_ms": 300, "gap": 300}': "gap",
+        '{"op": "late", "board": 1, "ms": 500, "msec": 500}': "msec",
+        '{"op": "jam", "board": 1, "lock": 1, "on": true, "locks": [1]}': "locks",
+        '{"op": "door", "board": 1, "lock": 1, "open": true, "on": true}': "on",
+        '{"op": "garbage", "hex": "ff", "count": 1}': "count",
+        '{"op": "reset", "board": 1}': "board",
+        '{"op": "state", "verbose": true}': "verbose",
+    }
+    for line, field in typos.items():
+        r = sim.raw_ctl(line)
+        assert r["ok"] is False and r["error"].startswith(f'unknown field "{field}"'), (line, r)
+    # What does not parse says why; valid JSON that is no object says so.
+    r = sim.raw_ctl("not json")
+    assert r["ok"] is False and r["error"].startswith("bad JSON: "), r
+    for line in ("[1, 2]", '"jam"', "7", "null"):
+        assert sim.raw_ctl(line) == {"ok": False, "error": "not a JSON object"}, line
     r = sim.raw_ctl("x" * 20000)
     assert r == {"ok": False, "error": "line longer than 16384 bytes"}
     assert sim.ok("state") == before
@@ -460,6 +532,54 @@ def test_control_errors_change_nothing(boardsim):
     assert line.ask(cu(1, 0, 0x53), 8, 0.25) == cu(1, 0, 0x53, 2, 7)
     assert time.monotonic() - t0 < 0.25
     line.silent_for(0.1)
+
+
+def test_control_line_limit(boardsim):
+    sim = boardsim("cu", "1:16")
+    req = '{"op": "state"}'
+    # CONTROL_LINE_MAX (16384) bytes are allowed, newline not counted; one more is refused.
+    assert sim.raw_ctl(req + " " * (16384 - len(req)))["ok"] is True
+    assert sim.raw_ctl(req + " " * (16385 - len(req))) == \
+        {"ok": False, "error": "line longer than 16384 bytes"}
+    assert sim.ok("state")["boards"][0]["address"] == 1     # the client is served still
+
+
+def test_control_out_of_descriptors_does_not_spin(boardsim):
+    """accept() failing for want of descriptors leaves the connection
+    queued and the socket readable: boardsim must stop polling it, not
+    spin, and take the connection once a client has gone."""
+    def few_fds():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (20, 20))
+
+    sim = boardsim("cu", "1:16", preexec_fn=few_fds)
+    clients, pending = [], None
+    while pending is None:
+        assert len(clients) < 16, "never ran out of descriptors"
+        s = socket.socket(socket.AF_UNIX)
+        s.connect(sim.sock)
+        s.sendall(b'{"op": "log", "since": 1000000000}\n')
+        s.settimeout(0.5)
+        try:
+            assert s.recv(4096).startswith(b'{"ok":true')
+            clients.append(s)
+        except socket.timeout:
+            pending = s
+    try:
+        def cpu_seconds():
+            with open(f"/proc/{sim.proc.pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+        before = cpu_seconds()
+        time.sleep(1.0)
+        assert cpu_seconds() - before < 0.3, "boardsim spins on the listening socket"
+        assert "cannot accept a client: Too many open files" in sim.stderr()
+        clients.pop().close()
+        pending.settimeout(5)
+        assert pending.recv(4096).startswith(b'{"ok":true')
+    finally:
+        for s in clients + [pending]:
+            s.close()
 
 
 def test_control_several_clients(boardsim):
@@ -498,6 +618,10 @@ def test_bad_command_lines(tmp_path):
         p = subprocess.run(base + args, capture_output=True, text=True, timeout=20)
         assert p.returncode == 2, (args, p.stderr)
         assert p.stderr.startswith("boardsim:") or p.stderr.startswith("usage:"), p.stderr
+    # --baud is gone (a pty keeps no line speed): getopt refuses it.
+    p = subprocess.run(base + ["--protocol", "cu", "--boards", "1:16", "--baud", "9600"],
+                       capture_output=True, text=True, timeout=20)
+    assert p.returncode == 2 and "unrecognized option '--baud'" in p.stderr, p.stderr
     assert not os.path.lexists(tmp_path / "bus")
     # A path that is not a symlink is never replaced.
     (tmp_path / "file").write_text("keep")
@@ -526,6 +650,51 @@ def test_modbus_frames(boardsim):
     # All relays off, the start-up write.
     assert line.ask(rtu("01 0F 00 00 00 10 02 00 00"), 8) == rtu("01 0F 00 00 00 10")
     assert line.ask(rtu("01 11"), 25) == rtu("01 11 14 01 FF" + b"boardsim-relay 1.0".hex())
+
+
+def test_modbus_write_coils_fires_the_on_bits(boardsim):
+    sim = boardsim("modbus", "1:16", "--close-after-ms", "0")
+    line = sim.line()
+    # Coils 1, 3 and 16 on (bits 0, 2 and 15), the rest off.
+    assert line.ask(rtu("01 0F 00 00 00 10 02 05 80"), 8) == rtu("01 0F 00 00 00 10")
+    locks = sim.ok("state")["boards"][0]["locks"]
+    assert [lk["lock"] for lk in locks if lk["unlocks"]] == [1, 3, 16]
+    assert [lk["lock"] for lk in locks if lk["open"]] == [1, 3, 16]
+    assert [lk["lock"] for lk in locks if lk["coil"]] == [1, 3, 16]
+    assert line.ask(rtu("01 01 00 00 00 10"), 7) == rtu("01 01 02 05 80")
+    assert line.ask(rtu("01 02 00 00 00 10"), 7) == rtu("01 02 02 FA 7F")
+    # A range from coil 5: bits 1 0 1 fire locks 5 and 7; relays already on
+    # (1, 3, 16) are outside it and stay as they are.
+    assert line.ask(rtu("01 0F 00 04 00 03 01 05"), 8) == rtu("01 0F 00 04 00 03")
+    locks = sim.ok("state")["boards"][0]["locks"]
+    assert [(lk["lock"], lk["unlocks"]) for lk in locks if lk["unlocks"]] == \
+        [(1, 1), (3, 1), (5, 1), (7, 1), (16, 1)]
+
+
+def test_modbus_pulse_of_zero_fires_nothing(boardsim):
+    sim = boardsim("modbus", "1:16")
+    line = sim.line()
+    assert line.ask(rtu("01 06 01 04 00 00"), 8) == rtu("01 06 01 04 00 00")
+    assert sim.lock(1, 5) == {"lock": 5, "open": False, "item": False, "jammed": False,
+                              "coil": False, "unlocks": 0}
+    assert line.ask(rtu("01 01 00 00 00 10"), 7) == rtu("01 01 02 00 00")
+    assert line.ask(rtu("01 02 00 00 00 10"), 7) == rtu("01 02 02 FF FF")
+
+
+def test_modbus_quiet_flush_logs_when_the_bytes_were_read(boardsim):
+    sim = boardsim("modbus", "1:16")
+    line = sim.line()
+    req = rtu("01 02 00 00 00 10")
+    t0 = time.time_ns() // 1000
+    # A bogus 0x0F header swallows the request until the line has been
+    # quiet for SIM_QUIET_MS (20 ms); the reply comes only then.
+    line.send(h("05 0F 00 00 00 10 C8") + req)
+    assert line.recv(7) == rtu("01 02 02 FF FF")
+    got = time.time_ns() // 1000
+    frame = sim.frames()[-1]
+    assert (frame["board"], frame["cmd"]) == (1, "fc02")
+    # The log has when the request's bytes were read, not the flush time.
+    assert t0 <= frame["t_us"] <= got - 15000, (t0, frame["t_us"], got)
 
 
 def test_modbus_exceptions(boardsim):
