@@ -59,24 +59,27 @@ int api_cell_open(web_req_t *r)
     int bad = json_get_string(body, "reason", 1, NULL, r->arena, &reason, &why);
     json_decref(body);
     if (bad) return api_invalid(r, "reason", why);
+    /* Trimmed as the back office trims its form field: checked, stored
+     * and audited alike (boards_validate_reason takes trimmed text). */
+    reason = web_trimmed(r, reason);
     inv_error_t err = { 0 };
     if (boards_validate_reason(reason, &err) != 0) return api_invalid(r, "reason", err.code);
 
     int64_t id = web_param_id(r, 0);
     db_t *db = r->w->db;
     db_res_t *res;
-    int rc = db_query(db, r->arena, &res, "SELECT c.site_id, l.cell_id FROM cells c"
-                      " LEFT JOIN cell_locks l ON l.cell_id = c.id WHERE c.id = ?", "i", id);
+    int rc = db_query(db, r->arena, &res, "SELECT site_id FROM cells WHERE id = ?", "i", id);
     if (rc) return api_db_failed(r, rc);
     if (res->nrows != 1 || !apikey_can_see_site(api_key(r), db_cell_int(res, 0, 0))) return api_not_found(r);
-    int64_t site = db_cell_int(res, 0, 0);
-    if (!db_cell(res, 0, 1)) return api_problem(r, 404, "not_found", "The cell has no lock wired.");
     audit_actor_t who = api_actor(r);
     boards_open_t o;
-    boards_open_cell(db, r->arena, r->w->cfg, &who, id, site, cmd, reason, actor_text(r), &o);
+    boards_open_cell(db, r->arena, r->w->cfg, &who, id, cmd, reason, actor_text(r), &o);
     if (o.db_rc != DB_OK) return api_db_failed(r, o.db_rc);
     if (o.id_reused)
         return api_problem(r, 409, "idempotency_key_reused", "This Idempotency-Key was used before to open another cell.");
+    if (o.not_wired) return api_problem(r, 404, "not_found", "The cell has no lock wired.");
+    if (o.bus_disabled)
+        return api_problem(r, 409, "bus_disabled", "The bus of this cell's lock is switched off: nothing was sent.");
     switch (o.status) {
     case BOARDC_OK:
         return json_send(r, 200, json_pack("{s:s, s:s, s:b, s:s}", "command_id", cmd, "outcome", o.result.outcome,
@@ -89,8 +92,18 @@ int api_cell_open(web_req_t *r)
         return api_problem(r, 503, "boards_unavailable", "The lock-board service took the command but did not answer in"
                            " time: retry with the same Idempotency-Key to learn its outcome.");
     case BOARDC_REFUSED:
+        /* Wired and on in the database, but boardd has not loaded the lock
+         * (it was not told of the change yet). */
         if (!strcmp(o.result.error, "unknown_cell"))
-            return api_problem(r, 404, "not_found", "The cell has no lock wired, or its bus is switched off.");
+            return api_problem(r, 404, "not_found", "The lock-board service knows no lock for this cell yet"
+                               " (its wiring was not loaded): nothing was sent.");
+        /* boardd could not store the command, so it fired nothing: the
+         * client may retry, as after any 503 (api.c adds Retry-After). */
+        if (!strcmp(o.result.error, "database_unavailable")) {
+            log_warn("open of cell %lld (%s): %s", (long long)id, cmd, o.err);
+            return api_problem(r, 503, "boards_unavailable",
+                               "The lock-board service cannot reach its database: nothing was sent.");
+        }
         /* fall through */
     default:
         log_error("open of cell %lld (%s): %s", (long long)id, cmd, o.err);

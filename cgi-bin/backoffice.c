@@ -2,6 +2,7 @@
 #include "backoffice.h"
 #include "secret.h"
 #include "staffadmin.h"
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -155,6 +156,33 @@ const char *bo_ids_csv(arena_t *a, const int64_t *ids, int n)
     const char *out = "";
     for (int i = 0; out && i < n; i++) out = arena_printf(a, "%s%s%lld", out, i ? "," : "", (long long)ids[i]);
     return out;
+}
+
+int bo_form_int(web_req_t *req, const char *name, int def)
+{
+    const char *v = web_form_trimmed(req, name);
+    if (!*v) return def;
+    char *end;
+    long n = strtol(v, &end, 10);
+    if (*end || n < -1000000 || n > 1000000) return -1;   /* out of every valid range */
+    return (int)n;
+}
+
+int bo_in_set(const char *const *set, const char *v)
+{
+    for (int i = 0; v && set[i]; i++) if (!strcmp(set[i], v)) return 1;
+    return 0;
+}
+
+void bo_set_row(render_t *r, const db_res_t *res, int row, const char *const *cols, const char *prefix)
+{
+    for (int c = 0; cols[c]; c++) render_set(r, db_cell(res, row, c), "%s.%s", prefix, cols[c]);
+}
+
+void bo_set_rows(render_t *r, const db_res_t *res, const char *const *cols, const char *node)
+{
+    for (int i = 0; i < res->nrows; i++)
+        for (int c = 0; cols[c]; c++) render_set(r, db_cell(res, i, c), "%s.%d.%s", node, i, cols[c]);
 }
 
 /* ---------- log-in ---------- */

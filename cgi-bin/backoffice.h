@@ -7,6 +7,12 @@
 #include "inventory.h"
 #include "customer.h"
 
+/* A column in the local time of site s as text, or as stored (UTC) when
+ * the server does not know the zone (as every page shows times,
+ * lib/sitetime.h).  BO_: backoffice_visits.c has a SITE_LOCAL of its own
+ * that leaves the value a DATETIME. */
+#define BO_SITE_LOCAL(t) "DATE_FORMAT(COALESCE(CONVERT_TZ(" t ", '+00:00', s.time_zone), " t "), '%Y-%m-%d %H:%i:%s')"
+
 /* backoffice.c */
 int bo_login_form(web_req_t *req);
 int bo_login(web_req_t *req);
@@ -27,6 +33,11 @@ int bo_cell_edit(web_req_t *req);
 int bo_cell_update(web_req_t *req);
 int bo_cell_service(web_req_t *req);
 int bo_grid(web_req_t *req);
+/* Loads a site the user may see into Site.* (id, name, address, time_zone,
+ * currency, languages, vault, storage, mailroom, version: the inventory
+ * version, doors_version); 0, or an HTTP status (404 for a site that is
+ * not there or not the user's). */
+int bo_load_site(web_req_t *req, int64_t id);
 /* Loads a cell the user may see into Cell.* and its site into Site.*
  * (404 otherwise); bo_cell_page then renders the cell page for it. */
 int bo_load_cell(web_req_t *req, int64_t id);
@@ -153,5 +164,15 @@ int  bo_form_sites(web_req_t *req, int64_t **ids, int *n);
 void bo_csv_headers(web_req_t *req, const char *what);
 /* "1,5,9": ids as the checked_in() template macro takes them. */
 const char *bo_ids_csv(arena_t *a, const int64_t *ids, int n);
+/* A whole number typed in a form field: def when the field is empty or
+ * absent, -1 when it is not a number between -1000000 and 1000000 (outside
+ * every valid range, so the validation names the field). */
+int  bo_form_int(web_req_t *req, const char *name, int def);
+/* 1 when v is one of the NULL-terminated set (NULL v is in none). */
+int  bo_in_set(const char *const *set, const char *v);
+/* Row `row` of res as <prefix>.<col> for the NULL-terminated cols (in
+ * column order); bo_set_rows puts every row as <node>.<i>.<col>. */
+void bo_set_row(render_t *r, const db_res_t *res, int row, const char *const *cols, const char *prefix);
+void bo_set_rows(render_t *r, const db_res_t *res, const char *const *cols, const char *node);
 
 #endif

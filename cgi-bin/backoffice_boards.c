@@ -17,10 +17,6 @@
 #define RELOAD_TIMEOUT_MS 5000
 #define SCAN_TIMEOUT_MS 20000
 
-/* A column in the local time of site s, or as stored (UTC) when the server
- * does not know the zone (as every page shows times, lib/sitetime.h). */
-#define SITE_LOCAL(t) "DATE_FORMAT(COALESCE(CONVERT_TZ(" t ", '+00:00', s.time_zone), " t "), '%Y-%m-%d %H:%i:%s')"
-
 static int call_boardd(web_req_t *req, json_t *request, int timeout_ms, json_t **reply, char *err, size_t errlen)
 {
     char path[512];
@@ -57,32 +53,10 @@ static int after_change(web_req_t *req, const char *page)
     return web_redirect(req, arena_printf(req->arena, "%s%s", page, reloaded ? "" : "&reload=failed"));
 }
 
-/* A whole number typed in a form field, or -1 (every range here starts at 0). */
-static int form_num(web_req_t *req, const char *name)
-{
-    const char *v = web_form_trimmed(req, name);
-    if (!*v || strlen(v) > 9) return -1;
-    for (const char *p = v; *p; p++) if (*p < '0' || *p > '9') return -1;
-    return atoi(v);
-}
-
 static int form_flag(web_req_t *req, const char *name)
 {
     const char *v = web_form(req, name);
     return v && !strcmp(v, "1");
-}
-
-static int load_site(web_req_t *req, int64_t site_id)
-{
-    if (site_id <= 0 || staff_check_site(req, site_id)) return web_fail(req, 404, "not_found", NULL);
-    db_res_t *res;
-    int rc = db_query(page_db(req), req->arena, &res, "SELECT id, name, time_zone FROM sites WHERE id = ?", "i", site_id);
-    if (rc) return page_db_fail(req, rc);
-    if (res->nrows != 1) return web_fail(req, 404, "not_found", NULL);
-    render_set(page_r(req), db_cell(res, 0, 0), "Site.id");
-    render_set(page_r(req), db_cell(res, 0, 1), "Site.name");
-    render_set(page_r(req), db_cell(res, 0, 2), "Site.time_zone");
-    return 0;
 }
 
 static void choices(render_t *r)
@@ -132,7 +106,7 @@ static int buses_page(web_req_t *req, int64_t site_id)
     int rc = db_query(page_db(req), req->arena, &buses, BUS_SELECT " WHERE site_id = ? ORDER BY name", "i", site_id);
     if (!rc) rc = db_query(page_db(req), req->arena, &boards,
         "SELECT b.id, b.bus_id, b.address, b.channels, b.timed_pulse, b.pulse_ms, b.firmware, b.status,"
-        " " SITE_LOCAL("b.last_answer_at") ", b.last_error, b.frames_ok, b.timeouts, b.bad_frames,"
+        " " BO_SITE_LOCAL("b.last_answer_at") ", b.last_error, b.frames_ok, b.timeouts, b.bad_frames,"
         " (SELECT COUNT(*) FROM cell_locks l WHERE l.board_id = b.id)"
         " FROM boards b JOIN board_buses u ON u.id = b.bus_id JOIN sites s ON s.id = u.site_id"
         " WHERE u.site_id = ? ORDER BY b.bus_id, b.address", "i", site_id);
@@ -159,7 +133,7 @@ static int buses_page(web_req_t *req, int64_t site_id)
 int bo_buses(web_req_t *req)
 {
     int64_t site_id = web_param_id(req, 0);
-    int rc = load_site(req, site_id);
+    int rc = bo_load_site(req, site_id);
     return rc ? rc : buses_page(req, site_id);
 }
 
@@ -190,7 +164,7 @@ static void bus_from_form(web_req_t *req, boards_bus_t *b)
     b->protocol = web_form_trimmed(req, "protocol");
     int *slots[] = { &b->baud, &b->poll_ms, &b->reply_timeout_ms, &b->retries, &b->open_confirm_ms,
                      &b->door_open_alarm_s, &b->silent_after };
-    for (int i = 0; bus_numbers[i]; i++) *slots[i] = form_num(req, bus_numbers[i]);
+    for (int i = 0; bus_numbers[i]; i++) *slots[i] = bo_form_int(req, bus_numbers[i], -1);
     b->enabled = form_flag(req, "enabled");
 }
 
@@ -203,7 +177,7 @@ static int bus_form(web_req_t *req, const char *mode)
 
 int bo_bus_new(web_req_t *req)
 {
-    int rc = load_site(req, web_param_id(req, 0));
+    int rc = bo_load_site(req, web_param_id(req, 0));
     if (rc) return rc;
     boards_bus_t b;
     boards_bus_defaults(&b);
@@ -216,7 +190,7 @@ int bo_bus_new(web_req_t *req)
 static int load_bus(web_req_t *req, int64_t bus_id, int64_t *site_id)
 {
     *site_id = bus_id > 0 ? boards_site_of_bus(page_db(req), req->arena, bus_id) : 0;
-    int rc = load_site(req, *site_id);
+    int rc = bo_load_site(req, *site_id);
     if (rc) return rc;
     db_res_t *res;
     rc = db_query(page_db(req), req->arena, &res, BUS_SELECT " WHERE id = ?", "i", bus_id);
@@ -255,7 +229,7 @@ static int bus_save(web_req_t *req, int64_t site_id, int64_t id)
 int bo_bus_create(web_req_t *req)
 {
     int64_t site_id = web_param_id(req, 0);
-    int rc = load_site(req, site_id);
+    int rc = bo_load_site(req, site_id);
     return rc ? rc : bus_save(req, site_id, 0);
 }
 
@@ -349,22 +323,21 @@ static int load_board(web_req_t *req, int64_t board_id, int64_t *site_id, int64_
 
 static int board_save(web_req_t *req, int64_t site_id, int64_t bus_id, int64_t id)
 {
-    boards_board_t b = { .address = form_num(req, "address"), .channels = form_num(req, "channels"),
-                         .timed_pulse = form_flag(req, "timed_pulse"), .pulse_ms = form_num(req, "pulse_ms") };
+    boards_board_t b = { .address = bo_form_int(req, "address", -1), .channels = bo_form_int(req, "channels", -1),
+                         .timed_pulse = form_flag(req, "timed_pulse"), .pulse_ms = bo_form_int(req, "pulse_ms", -1) };
     inv_error_t err = { 0 };
     audit_actor_t who = staff_actor(req);
-    const char *protocol = hdf_get_value(render_hdf(page_r(req)), "Bus.protocol", "");
-    int rc = DB_ERR;
-    if (boards_validate_board(protocol, &b, &err) == 0) {
-        int64_t new_id = id;
-        rc = id ? boards_board_update(page_db(req), &who, id, &b, &err)
+    /* The board is checked against its bus's protocol by lib/boards, with
+     * the bus locked (a protocol changed meanwhile is seen); a refusal
+     * comes back in err like any other. */
+    int64_t new_id = id;
+    int rc = id ? boards_board_update(page_db(req), &who, id, &b, &err)
                 : boards_board_create(page_db(req), &who, bus_id, &b, &new_id, &err);
-        if (rc == DB_OK)
-            return after_change(req, arena_printf(req->arena, "/admin/sites/%lld/buses?done=board_saved",
-                                                  (long long)site_id));
-        if (rc == DB_ERR_FK) return web_fail(req, 404, "not_found", NULL);
-        if (!err.code) return page_db_fail(req, rc);
-    }
+    if (rc == DB_OK)
+        return after_change(req, arena_printf(req->arena, "/admin/sites/%lld/buses?done=board_saved",
+                                              (long long)site_id));
+    if (rc == DB_ERR_FK) return web_fail(req, 404, "not_found", NULL);
+    if (!err.code) return page_db_fail(req, rc);
     render_t *r = page_r(req);
     board_to_form(r, &b);
     static const char *const nums[] = { "address", "channels", "pulse_ms", NULL };
@@ -434,7 +407,7 @@ int bo_bank_wire(web_req_t *req)
     if (!site_id || staff_check_site(req, site_id)) return web_fail(req, 404, "not_found", NULL);
     int unwire = !strcmp(web_form_trimmed(req, "action"), "unwire");
     int64_t board_id = unwire ? 0 : web_id(web_form_trimmed(req, "board"));
-    int first = form_num(req, "first_channel"), sensor = form_flag(req, "has_sensor");
+    int first = bo_form_int(req, "first_channel", -1), sensor = form_flag(req, "has_sensor");
     inv_error_t err = { 0 };
     int rc = DB_ERR;
     if (!unwire && !board_id) err = (inv_error_t){ "board", "bad_board" };

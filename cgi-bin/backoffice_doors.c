@@ -14,33 +14,19 @@
 #define HISTORY 20
 #define PAGE_SIZE 50
 
-#define SITE_LOCAL(t) "DATE_FORMAT(COALESCE(CONVERT_TZ(" t ", '+00:00', s.time_zone), " t "), '%Y-%m-%d %H:%i:%s')"
-
 /* What the cell page can say after an open: boardd's outcomes (§3), then
  * what can go wrong on the way to boardd. */
 static const char *const open_results[] = { "opened", "acknowledged", "jammed", "no_answer", "expired", "unknown",
-                                            "refused", "unreachable", "no_reply", "not_wired", "rejected",
-                                            "bad_reply", NULL };
-
-static int one_of(const char *s, const char *const *set)
-{
-    for (int i = 0; s && set[i]; i++) if (!strcmp(s, set[i])) return 1;
-    return 0;
-}
+                                            "refused", "unreachable", "unavailable", "no_reply", "not_wired",
+                                            "rejected", "bad_reply", NULL };
 
 /* ---------- the cell page ---------- */
-
-static void set_rows(render_t *r, const db_res_t *res, const char *const *cols, const char *node)
-{
-    for (int i = 0; i < res->nrows; i++)
-        for (int c = 0; cols[c]; c++) render_set(r, db_cell(res, i, c), "%s.%d.%s", node, i, cols[c]);
-}
 
 /* The result of an open this page was redirected with. */
 static int open_result(web_req_t *req, int64_t cell_id)
 {
     const char *done = web_query(req, "done"), *cmd = web_query(req, "cmd");
-    if (!one_of(done, open_results)) return 0;
+    if (!bo_in_set(open_results, done)) return 0;
     render_t *r = page_r(req);
     render_set(r, done, "OpenResult.outcome");
     render_set(r, !strcmp(done, "opened") || !strcmp(done, "acknowledged") ? "ok"
@@ -70,30 +56,30 @@ int bo_cell_doors(web_req_t *req, int64_t cell_id)
         " JOIN boards b ON b.id = l.board_id JOIN board_buses u ON u.id = b.bus_id WHERE l.cell_id = ?", "i", cell_id);
     if (rc) return page_db_fail(req, rc);
     static const char *const lock_cols[] = { "bus_id", "bus", "protocol", "enabled", "address", "channel", "sensor", NULL };
-    if (res->nrows == 1) for (int c = 0; lock_cols[c]; c++) render_set(r, db_cell(res, 0, c), "Lock.%s", lock_cols[c]);
+    if (res->nrows == 1) bo_set_row(r, res, 0, lock_cols, "Lock");
 
-    rc = db_query(db, req->arena, &res, "SELECT d.door, d.occupied, " SITE_LOCAL("d.changed_at")
+    rc = db_query(db, req->arena, &res, "SELECT d.door, d.occupied, " BO_SITE_LOCAL("d.changed_at")
                   " FROM door_states d JOIN sites s ON s.id = d.site_id WHERE d.cell_id = ?", "i", cell_id);
     if (rc) return page_db_fail(req, rc);
     static const char *const door_cols[] = { "door", "occupied", "changed", NULL };
-    if (res->nrows == 1) for (int c = 0; door_cols[c]; c++) render_set(r, db_cell(res, 0, c), "Door.%s", door_cols[c]);
+    if (res->nrows == 1) bo_set_row(r, res, 0, door_cols, "Door");
 
     rc = db_query(db, req->arena, &res,
-        "SELECT e.door, e.occupied, " SITE_LOCAL("e.at") ", c.command_id FROM door_events e"
+        "SELECT e.door, e.occupied, " BO_SITE_LOCAL("e.at") ", c.command_id FROM door_events e"
         " JOIN sites s ON s.id = e.site_id LEFT JOIN door_commands c ON c.id = e.command_id"
         " WHERE e.cell_id = ? ORDER BY e.id DESC LIMIT ?", "iI", cell_id, HISTORY);
     if (rc) return page_db_fail(req, rc);
     static const char *const event_cols[] = { "door", "occupied", "at", "command_id", NULL };
-    set_rows(r, res, event_cols, "Events");
+    bo_set_rows(r, res, event_cols, "Events");
 
     rc = db_query(db, req->arena, &res,
-        "SELECT d.command_id, d.state, d.actor, d.reason, d.detail, " SITE_LOCAL("d.created_at") ","
-        " " SITE_LOCAL("d.fired_at") ", " SITE_LOCAL("d.finished_at") " FROM door_commands d"
+        "SELECT d.command_id, d.state, d.actor, d.reason, d.detail, " BO_SITE_LOCAL("d.created_at") ","
+        " " BO_SITE_LOCAL("d.fired_at") ", " BO_SITE_LOCAL("d.finished_at") " FROM door_commands d"
         " JOIN sites s ON s.id = d.site_id WHERE d.cell_id = ? ORDER BY d.id DESC LIMIT ?", "iI", cell_id, HISTORY);
     if (rc) return page_db_fail(req, rc);
     static const char *const cmd_cols[] = { "command_id", "state", "actor", "reason", "detail", "created", "fired",
                                             "finished", NULL };
-    set_rows(r, res, cmd_cols, "Commands");
+    bo_set_rows(r, res, cmd_cols, "Commands");
 
     /* A fresh id per form shown: sending this form twice replays one
      * command instead of firing twice; an error keeps the id sent. */
@@ -127,7 +113,12 @@ static const char *result_name(int rc, const boardc_result_t *res)
     case BOARDC_OK:          return res->outcome;
     case BOARDC_UNREACHABLE: return "unreachable";
     case BOARDC_NO_REPLY:    return "no_reply";
-    case BOARDC_REFUSED:     return !strcmp(res->error, "unknown_cell") ? "not_wired" : "rejected";
+    case BOARDC_REFUSED:
+        if (!strcmp(res->error, "unknown_cell")) return "not_wired";
+        /* boardd could not store the command and so fired nothing: say
+         * that, rather than a bare refusal the clerk cannot act on. */
+        if (!strcmp(res->error, "database_unavailable")) return "unavailable";
+        return "rejected";
     case BOARDC_BAD_REPLY:   return "bad_reply";
     default:                 return "rejected";
     }
@@ -144,23 +135,18 @@ int bo_cell_open(web_req_t *req)
     if (!boards_valid_bo_command_id(cmd)) return refuse_open(req, id, reason, cmd, "command_id", "bad_command", 422);
     if (boards_validate_reason(reason, &err) != 0) return refuse_open(req, id, reason, cmd, err.field, err.code, 422);
 
-    db_res_t *res;
-    rc = db_query(db, req->arena, &res, "SELECT u.enabled FROM cell_locks l JOIN boards b ON b.id = l.board_id"
-                  " JOIN board_buses u ON u.id = b.bus_id WHERE l.cell_id = ?", "i", id);
-    if (rc) return page_db_fail(req, rc);
-    if (res->nrows != 1) return refuse_open(req, id, reason, cmd, "lock", "not_wired", 409);
-    if (!db_cell_int(res, 0, 0)) return refuse_open(req, id, reason, cmd, "lock", "bus_disabled", 409);
     const auth_user_t *u = staff_user(req);
-    int64_t site = web_id(hdf_get_value(render_hdf(page_r(req)), "Site.id", ""));
     audit_actor_t who = staff_actor(req);
     char actor[65];
     /* "staff:" and a user name of up to 64 ASCII characters: cut to boardd's 64. */
     snprintf(actor, sizeof actor, "staff:%s", u->username);
     boards_open_t o;
-    boards_open_cell(db, req->arena, req->w->cfg, &who, id, site, cmd, reason, actor, &o);
+    boards_open_cell(db, req->arena, req->w->cfg, &who, id, cmd, reason, actor, &o);
     if (o.db_rc != DB_OK) return page_db_fail(req, o.db_rc);
     /* A copied or tampered form: a fresh id is put in it instead. */
     if (o.id_reused) return refuse_open(req, id, reason, cmd, "command_id", "bad_command", 422);
+    if (o.not_wired) return refuse_open(req, id, reason, cmd, "lock", "not_wired", 409);
+    if (o.bus_disabled) return refuse_open(req, id, reason, cmd, "lock", "bus_disabled", 409);
     if (o.status != BOARDC_OK) log_warn("open of cell %lld (%s): %s", (long long)id, cmd, o.err);
     return web_redirect(req, arena_printf(req->arena, "/admin/cells/%lld?done=%s&cmd=%s%s", (long long)id,
                                           result_name(o.status, &o.result), cmd,
@@ -190,13 +176,13 @@ static int render_grid_doors(web_req_t *req, int64_t site_id, char **html, size_
     if (rc) return page_db_fail(req, rc);
     render_set(r, db_cell(res, 0, 0), "Doors.wired");
     rc = db_query(page_db(req), req->arena, &res,
-        "SELECT c.id, c.label, " SITE_LOCAL("d.changed_at") " FROM door_states d JOIN cells c ON c.id = d.cell_id"
+        "SELECT c.id, c.label, " BO_SITE_LOCAL("d.changed_at") " FROM door_states d JOIN cells c ON c.id = d.cell_id"
         " JOIN sites s ON s.id = d.site_id WHERE d.site_id = ? AND d.door = 'open' ORDER BY c.label", "i", site_id);
     if (rc) return page_db_fail(req, rc);
     static const char *const open_cols[] = { "id", "label", "since", NULL };
-    set_rows(r, res, open_cols, "OpenDoors");
+    bo_set_rows(r, res, open_cols, "OpenDoors");
     rc = db_query(page_db(req), req->arena, &res,
-        "SELECT a.id, a.kind, a.cell_id, c.label, u.name, b.address, a.detail, " SITE_LOCAL("a.raised_at") ","
+        "SELECT a.id, a.kind, a.cell_id, c.label, u.name, b.address, a.detail, " BO_SITE_LOCAL("a.raised_at") ","
         " a.cleared_at IS NOT NULL, a.acked_at IS NOT NULL"
         " FROM door_alarms a JOIN sites s ON s.id = a.site_id LEFT JOIN cells c ON c.id = a.cell_id"
         " LEFT JOIN boards b ON b.id = a.board_id LEFT JOIN board_buses u ON u.id = b.bus_id"
@@ -205,18 +191,22 @@ static int render_grid_doors(web_req_t *req, int64_t site_id, char **html, size_
     if (rc) return page_db_fail(req, rc);
     static const char *const alarm_cols[] = { "id", "kind", "cell_id", "cell", "bus", "address", "detail", "raised",
                                               "cleared", "acked", NULL };
-    set_rows(r, res, alarm_cols, "LiveAlarms");
+    bo_set_rows(r, res, alarm_cols, "LiveAlarms");
     return render_string(r, "backoffice/grid_doors.cs", html, len) != 0 ? 500 : 0;
 }
 
 int bo_grid_doors(web_req_t *req, int64_t site_id)
 {
     render_t *r = page_r(req);
-    /* Everything the fragment shows changes the site's doors version
-     * (triggers of 0007_doors_version.sql); the link to the alarms page
-     * depends on the user's role. */
-    const char *key = arena_printf(req->arena, "doors/%lld/%s/%s/%d", (long long)site_id,
-                                   hdf_get_value(render_hdf(r), "Site.doors_version", "0"), req->lang,
+    /* A door, an alarm, the wiring or a bus (its name) changes the site's
+     * doors version (triggers of 0007_doors_version.sql); a cell's label
+     * changes the inventory version (Site.version), and the times shown
+     * are in the site's zone, so all three are in the key.  The link to
+     * the alarms page depends on the user's role. */
+    const char *key = arena_printf(req->arena, "doors/%lld/%s/%s/%s/%s/%d", (long long)site_id,
+                                   hdf_get_value(render_hdf(r), "Site.doors_version", "0"),
+                                   hdf_get_value(render_hdf(r), "Site.version", "0"),
+                                   hdf_get_value(render_hdf(r), "Site.time_zone", ""), req->lang,
                                    auth_role_can(staff_user(req)->role, "alarms.view"));
     fragcache_t *cache = ((staff_worker_t *)req->w->app_data)->fragments;
     size_t len;
@@ -225,9 +215,10 @@ int bo_grid_doors(web_req_t *req, int64_t site_id)
         render_set(r, html, "DoorsHtml");
         return 0;
     }
-    char *fresh;
+    /* NULL until rendered: a failure that left it so is not cached. */
+    char *fresh = NULL;
     int rc = render_grid_doors(req, site_id, &fresh, &len);
-    if (rc) return rc;
+    if (rc || !fresh) return rc ? rc : 500;
     render_set(r, fresh, "DoorsHtml");
     fragcache_put(cache, key, fresh, len);
     return 0;
@@ -252,7 +243,7 @@ static int alarms_page(web_req_t *req)
     const auth_user_t *u = staff_user(req);
     render_t *r = page_r(req);
     const char *state = web_param(req, "state");
-    if (!one_of(state, alarm_states)) state = "attention";
+    if (!bo_in_set(alarm_states, state)) state = "attention";
     int64_t site = web_id(web_param(req, "site"));
     int rc = site ? staff_check_site(req, site) : 0;
     if (rc) return rc;
@@ -262,7 +253,7 @@ static int alarms_page(web_req_t *req)
     db_res_t *res;
     rc = db_query(page_db(req), req->arena, &res,
         "SELECT a.id, a.kind, a.site_id, s.name, a.cell_id, c.label, u.name, b.address, a.detail,"
-        " " SITE_LOCAL("a.raised_at") ", " SITE_LOCAL("a.cleared_at") ", a.acked_by, " SITE_LOCAL("a.acked_at") ","
+        " " BO_SITE_LOCAL("a.raised_at") ", " BO_SITE_LOCAL("a.cleared_at") ", a.acked_by, " BO_SITE_LOCAL("a.acked_at") ","
         " a.ack_note FROM door_alarms a JOIN sites s ON s.id = a.site_id LEFT JOIN cells c ON c.id = a.cell_id"
         " LEFT JOIN boards b ON b.id = a.board_id LEFT JOIN board_buses u ON u.id = b.bus_id"
         " WHERE (? = 1 OR a.site_id IN (SELECT site_id FROM staff_user_sites WHERE user_id = ?))"
@@ -302,7 +293,7 @@ int bo_alarm_ack(web_req_t *req)
         const char *p = web_form(req, "page");
         long page = p ? strtol(p, NULL, 10) : 1;
         return web_redirect(req, arena_printf(req->arena, "/admin/alarms?state=%s&site=%s&page=%ld&done=alarm_acked",
-                                              one_of(state, alarm_states) ? state : "attention",
+                                              bo_in_set(alarm_states, state) ? state : "attention",
                                               fsite ? arena_printf(req->arena, "%lld", (long long)fsite) : "",
                                               page >= 1 && page <= 100000 ? page : 1));
     }

@@ -43,22 +43,10 @@ static void enroll_error(web_req_t *req, const char *fieldname, const char *code
 
 /* ---------- tablets ---------- */
 
-static int load_site(web_req_t *req, int64_t site_id)
-{
-    if (site_id <= 0 || staff_check_site(req, site_id)) return web_fail(req, 404, "not_found", NULL);
-    db_res_t *res;
-    int rc = db_query(page_db(req), req->arena, &res, "SELECT id, name FROM sites WHERE id = ?", "i", site_id);
-    if (rc) return page_db_fail(req, rc);
-    if (res->nrows != 1) return web_fail(req, 404, "not_found", NULL);
-    render_set(page_r(req), db_cell(res, 0, 0), "Site.id");
-    render_set(page_r(req), db_cell(res, 0, 1), "Site.name");
-    return 0;
-}
-
 static int tablets_page(web_req_t *req, int64_t site_id, const char *name)
 {
     render_t *r = page_r(req);
-    int st = load_site(req, site_id);
+    int st = bo_load_site(req, site_id);
     if (st) return st;
     db_res_t *res;
     int rc = db_query(page_db(req), req->arena, &res,

@@ -6,12 +6,6 @@
 
 static const char *const statuses[] = { "free", "occupied", "reserved", "out_of_service", NULL };
 
-static int in_set(const char *const *set, const char *v)
-{
-    for (int i = 0; v && set[i]; i++) if (!strcmp(set[i], v)) return 1;
-    return 0;
-}
-
 /* All values of a repeated form field (checkboxes) joined by commas. */
 static const char *form_csv(web_req_t *req, const char *name)
 {
@@ -30,21 +24,6 @@ static const char *form_csv(web_req_t *req, const char *name)
     return out;
 }
 
-static int form_int(web_req_t *req, const char *name, int def)
-{
-    const char *v = web_form_trimmed(req, name);
-    if (!*v) return def;
-    char *end;
-    long n = strtol(v, &end, 10);
-    if (*end || n < -1000000 || n > 1000000) return -1;   /* out of every valid range */
-    return (int)n;
-}
-
-static void set_row(render_t *r, const db_res_t *res, int row, const char *const *cols, const char *prefix)
-{
-    for (int c = 0; cols[c]; c++) render_set(r, db_cell(res, row, c), "%s.%s", prefix, cols[c]);
-}
-
 /* ---------- sites ---------- */
 
 static const char *const site_cols[] = { "id", "name", "address", "time_zone", "currency", "languages",
@@ -52,7 +31,7 @@ static const char *const site_cols[] = { "id", "name", "address", "time_zone", "
 #define SITE_SELECT "SELECT id, name, address, time_zone, currency, languages, mod_vault, mod_storage, mod_mailroom," \
                     " inventory_version, doors_version FROM sites"
 
-static int load_site(web_req_t *req, int64_t id)
+int bo_load_site(web_req_t *req, int64_t id)
 {
     int rc = staff_check_site(req, id);
     if (rc) return rc;
@@ -60,7 +39,7 @@ static int load_site(web_req_t *req, int64_t id)
     rc = db_query(page_db(req), req->arena, &res, SITE_SELECT " WHERE id = ?", "i", id);
     if (rc) return page_db_fail(req, rc);
     if (res->nrows != 1) return web_fail(req, 404, "not_found", NULL);
-    set_row(page_r(req), res, 0, site_cols, "Site");
+    bo_set_row(page_r(req), res, 0, site_cols, "Site");
     return 0;
 }
 
@@ -77,11 +56,7 @@ int bo_sites(web_req_t *req)
     if (rc) return page_db_fail(req, rc);
     static const char *const cols[] = { "id", "name", "address", "time_zone", "currency", "languages",
                                         "vault", "storage", "mailroom", "banks", "cells", NULL };
-    for (int i = 0; i < res->nrows; i++) {
-        char prefix[32];
-        snprintf(prefix, sizeof prefix, "Sites.%d", i);
-        set_row(page_r(req), res, i, cols, prefix);
-    }
+    bo_set_rows(page_r(req), res, cols, "Sites");
     render_set(page_r(req), web_query(req, "done"), "Done");
     return page_render(req, "backoffice/sites.cs") ? 500 : 0;
 }
@@ -150,7 +125,7 @@ int bo_site_create(web_req_t *req) { return site_save(req, 0); }
 
 int bo_site_edit(web_req_t *req)
 {
-    int rc = load_site(req, web_param_id(req, 0));
+    int rc = bo_load_site(req, web_param_id(req, 0));
     if (rc) return rc;
     render_set(page_r(req), "edit", "Form.mode");
     return page_render(req, "backoffice/site_form.cs") ? 500 : 0;
@@ -167,7 +142,7 @@ int bo_site_update(web_req_t *req)
 int bo_site_show(web_req_t *req)
 {
     int64_t id = web_param_id(req, 0);
-    int rc = load_site(req, id);
+    int rc = bo_load_site(req, id);
     if (rc) return rc;
     db_res_t *res;
     rc = db_query(page_db(req), req->arena, &res,
@@ -177,11 +152,7 @@ int bo_site_show(web_req_t *req)
         "i", id);
     if (rc) return page_db_fail(req, rc);
     static const char *const cols[] = { "id", "name", "location", "columns", "cells", "free", "out_of_service", NULL };
-    for (int i = 0; i < res->nrows; i++) {
-        char prefix[32];
-        snprintf(prefix, sizeof prefix, "Banks.%d", i);
-        set_row(page_r(req), res, i, cols, prefix);
-    }
+    bo_set_rows(page_r(req), res, cols, "Banks");
     render_set(page_r(req), web_query(req, "done"), "Done");
     return page_render(req, "backoffice/site.cs") ? 500 : 0;
 }
@@ -204,7 +175,7 @@ static void bank_defaults_to_form(render_t *r)
 
 int bo_bank_new(web_req_t *req)
 {
-    int rc = load_site(req, web_param_id(req, 0));
+    int rc = bo_load_site(req, web_param_id(req, 0));
     if (rc) return rc;
     render_t *r = page_r(req);
     bank_defaults_to_form(r);
@@ -215,25 +186,25 @@ int bo_bank_new(web_req_t *req)
 int bo_bank_create(web_req_t *req)
 {
     int64_t site_id = web_param_id(req, 0);
-    int rc = load_site(req, site_id);
+    int rc = bo_load_site(req, site_id);
     if (rc) return rc;
     render_t *r = page_r(req);
     inv_bank_t b = { .site_id = site_id };
     b.name = web_form_trimmed(req, "name");
     b.location = web_form_trimmed(req, "location");
     b.label_prefix = web_form_trimmed(req, "label_prefix");
-    b.columns = form_int(req, "columns", 6);
+    b.columns = bo_form_int(req, "columns", 6);
     inv_error_t err = { 0 };
     for (int i = 0; i < 4 && inv_sizes[i]; i++) {
         inv_size_group_t *g = &b.groups[b.ngroups++];
         const char *s = inv_sizes[i];
         g->size = s;
-        g->count = form_int(req, arena_printf(req->arena, "count_%s", s), 0);
+        g->count = bo_form_int(req, arena_printf(req->arena, "count_%s", s), 0);
         int w, h, d;
         inv_default_dims(s, &w, &h, &d);
-        g->width_mm = form_int(req, arena_printf(req->arena, "width_%s", s), w);
-        g->height_mm = form_int(req, arena_printf(req->arena, "height_%s", s), h);
-        g->depth_mm = form_int(req, arena_printf(req->arena, "depth_%s", s), d);
+        g->width_mm = bo_form_int(req, arena_printf(req->arena, "width_%s", s), w);
+        g->height_mm = bo_form_int(req, arena_printf(req->arena, "height_%s", s), h);
+        g->depth_mm = bo_form_int(req, arena_printf(req->arena, "depth_%s", s), d);
         g->features = form_csv(req, arena_printf(req->arena, "features_%s", s));
     }
     if (inv_validate_bank(&b, &err) == 0) {
@@ -279,15 +250,11 @@ int bo_bank_page(web_req_t *req, int64_t id)
     if (res->nrows != 1) return web_fail(req, 404, "not_found", NULL);
     static const char *const bcols[] = { "id", "site_id", "name", "location", "columns", NULL };
     int64_t site_id = db_cell_int(res, 0, 1);
-    if ((rc = load_site(req, site_id)) != 0) return rc;
-    set_row(page_r(req), res, 0, bcols, "Bank");
+    if ((rc = bo_load_site(req, site_id)) != 0) return rc;
+    bo_set_row(page_r(req), res, 0, bcols, "Bank");
     rc = db_query(page_db(req), req->arena, &res, CELL_SELECT " WHERE bank_id = ? ORDER BY number", "i", id);
     if (rc) return page_db_fail(req, rc);
-    for (int i = 0; i < res->nrows; i++) {
-        char prefix[32];
-        snprintf(prefix, sizeof prefix, "Cells.%d", i);
-        set_row(page_r(req), res, i, cell_cols, prefix);
-    }
+    bo_set_rows(page_r(req), res, cell_cols, "Cells");
     if ((rc = bo_bank_locks(req, id, site_id)) != 0) return rc;
     render_set(page_r(req), web_query(req, "done"), "Done");
     bo_reload_notice(req);
@@ -305,8 +272,8 @@ static int load_cell(web_req_t *req, int64_t id)
         " FROM cells c JOIN banks b ON b.id = c.bank_id WHERE c.id = ?", "i", id);
     if (rc) return page_db_fail(req, rc);
     if (res->nrows != 1) return web_fail(req, 404, "not_found", NULL);
-    if ((rc = load_site(req, db_cell_int(res, 0, 11))) != 0) return rc;
-    set_row(page_r(req), res, 0, cell_cols, "Cell");
+    if ((rc = bo_load_site(req, db_cell_int(res, 0, 11))) != 0) return rc;
+    bo_set_row(page_r(req), res, 0, cell_cols, "Cell");
     render_set(page_r(req), db_cell(res, 0, 12), "Cell.bank_id");
     render_set(page_r(req), db_cell(res, 0, 13), "Cell.bank_name");
     return 0;
@@ -347,8 +314,8 @@ int bo_cell_update(web_req_t *req)
     inv_cell_t c = {
         .label = web_form_trimmed(req, "label"), .size = web_form_trimmed(req, "size"),
         .features = form_csv(req, "features"),
-        .width_mm = form_int(req, "width", -1), .height_mm = form_int(req, "height", -1),
-        .depth_mm = form_int(req, "depth", -1),
+        .width_mm = bo_form_int(req, "width", -1), .height_mm = bo_form_int(req, "height", -1),
+        .depth_mm = bo_form_int(req, "depth", -1),
     };
     inv_error_t err = { 0 };
     if (inv_validate_cell(&c, &err) == 0) {
@@ -444,14 +411,14 @@ static int grid_data(web_req_t *req, int64_t site_id, int64_t bank_id, const cha
 int bo_grid(web_req_t *req)
 {
     int64_t site_id = web_param_id(req, 0);
-    int rc = load_site(req, site_id);
+    int rc = bo_load_site(req, site_id);
     if (rc) return rc;
     render_t *r = page_r(req);
     /* Filters: unknown values are ignored rather than failing the page. */
     const char *size = web_query(req, "size"), *status = web_query(req, "status"), *feature = web_query(req, "feature");
     const char *bank = web_query(req, "bank");
     if (!inv_valid_size(size)) size = NULL;
-    if (!in_set(statuses, status)) status = NULL;
+    if (!bo_in_set(statuses, status)) status = NULL;
     if (!feature || !*feature || strchr(feature, ',') || !inv_valid_features(feature)) feature = NULL;
     int64_t bank_id = web_id(bank);
     render_set(r, size, "Filter.size");

@@ -38,13 +38,16 @@ static int nonblank(const char *s)
 
 static int in_range(int v, int lo, int hi) { return v >= lo && v <= hi; }
 
-/* A serial device: an absolute path (/dev/ttyUSB0) or one under the state
- * directory (the simulator's terminals).  Printable ASCII without blanks,
- * and no ".." segment, so a relative path stays under that directory. */
+/* A serial device: an absolute path under /dev/ (/dev/ttyUSB0) or a
+ * relative one, taken under the state directory (the simulator's
+ * terminals).  Printable ASCII without blanks, and no ".." segment, so
+ * neither kind leaves its directory: boardd opens and writes to whatever
+ * is named here, so /etc/... or a file of the state must not be. */
 static int device_ok(const char *d)
 {
     size_t n = d ? strlen(d) : 0;
     if (n == 0 || n > 255) return 0;
+    if (d[0] == '/' && (strncmp(d, "/dev/", 5) != 0 || n == 5)) return 0;
     for (const char *p = d; *p; p++) if (*p <= 0x20 || *p > 0x7e) return 0;
     for (const char *p = d; (p = strstr(p, "..")) != NULL; p += 2)
         if ((p == d || p[-1] == '/') && (p[2] == '\0' || p[2] == '/')) return 0;
@@ -109,9 +112,12 @@ int boards_plan_wiring(int ncells, int first, int channels, const unsigned char 
                        inv_error_t *err)
 {
     if (clash) *clash = 0;
+    /* Its own message: "too few channels" would send the clerk looking for
+     * a bigger board when the bank has nothing to wire. */
+    if (ncells < 1) return fail(err, "bank", "no_cells");
     if (channels < 1 || channels > BOARDS_MAX_CHANNELS || !in_range(first, 1, channels))
         return fail(err, "first_channel", "bad_channel");
-    if (ncells < 1 || ncells > channels - first + 1) return fail(err, "first_channel", "too_few_channels");
+    if (ncells > channels - first + 1) return fail(err, "first_channel", "too_few_channels");
     for (int ch = first; ch < first + ncells; ch++)
         if (taken && taken[ch]) {
             if (clash) *clash = ch;
@@ -354,8 +360,7 @@ int boards_alarm_ack(db_t *db, const audit_actor_t *who, int64_t alarm_id, const
 /* ---------- opening a cell ---------- */
 
 void boards_open_cell(db_t *db, arena_t *a, const config_t *cfg, const audit_actor_t *who, int64_t cell_id,
-                      int64_t site_id, const char *command_id, const char *reason, const char *actor,
-                      boards_open_t *out)
+                      const char *command_id, const char *reason, const char *actor, boards_open_t *out)
 {
     memset(out, 0, sizeof *out);
     db_res_t *res;
@@ -365,12 +370,31 @@ void boards_open_cell(db_t *db, arena_t *a, const config_t *cfg, const audit_act
         out->id_reused = 1;
         return;
     }
-    json_t *detail = json_pack("{s:s, s:s}", "command_id", command_id, "reason", reason);
-    char *text = detail ? json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-    json_decref(detail);
-    out->db_rc = text ? audit_write(db, who, "cell.open", "cell", cell_id, site_id, text) : DB_ERR;
-    free(text);
+    /* boardd holds the id for this cell: the open is a retry (an API
+     * client after a timeout, a form sent twice) that boardd answers with
+     * the first outcome without firing.  It was audited the first time.
+     * (An id boardd never stored, as when it was not reachable, is audited
+     * again: that first attempt sent nothing.) */
+    int retry = res->nrows == 1;
+
+    /* Checked here, for every caller alike, before anything is audited or
+     * sent: boardd would refuse both as an unknown cell, which tells the
+     * clerk less.  The site comes with the lock, from the database.
+     * (Every caller's account needs SELECT on boards (id, bus_id) and
+     * board_buses (id, enabled): sql/grants.sql.) */
+    out->db_rc = db_query(db, a, &res, "SELECT c.site_id, u.enabled FROM cell_locks l JOIN cells c ON c.id = l.cell_id"
+                          " JOIN boards b ON b.id = l.board_id JOIN board_buses u ON u.id = b.bus_id"
+                          " WHERE l.cell_id = ?", "i", cell_id);
     if (out->db_rc != DB_OK) return;
+    if (res->nrows != 1) { out->not_wired = 1; return; }
+    if (!db_cell_int(res, 0, 1)) { out->bus_disabled = 1; return; }
+    int64_t site_id = db_cell_int(res, 0, 0);
+
+    if (!retry) {
+        out->db_rc = audit_json(db, who, "cell.open", "cell", cell_id, site_id,
+                                json_pack("{s:s, s:s}", "command_id", command_id, "reason", reason));
+        if (out->db_rc != DB_OK) return;
+    }
 
     char path[512];
     if (boardc_socket_path(cfg, path, sizeof path) != 0) {

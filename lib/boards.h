@@ -50,15 +50,17 @@ int boards_validate_bus(const boards_bus_t *b, inv_error_t *err);
 int boards_validate_board(const char *protocol, const boards_board_t *b, inv_error_t *err);
 /* The addresses a protocol allows (CU 0-31, Modbus 1-247); -1 for an unknown one. */
 int boards_address_range(const char *protocol, int *lo, int *hi);
-/* The reason of an open, already trimmed: 1 to BOARDS_REASON_MAX bytes. */
+/* The reason of an open, already trimmed (every caller trims it as a form
+ * field is trimmed): 1 to BOARDS_REASON_MAX bytes. */
 int boards_validate_reason(const char *reason, inv_error_t *err);
 /* The note of an acknowledgement, already trimmed: 1 to BOARDS_NOTE_MAX characters. */
 int boards_validate_note(const char *note, inv_error_t *err);
 /* Where a bank of ncells cells goes on a board of `channels` locks from
  * channel `first` on: cell i (in number order) takes first + i.  taken has
  * channels + 1 entries; taken[ch] marks a channel already opening a cell
- * of another bank.  0, or -1 with err (first_channel: bad_channel,
- * too_few_channels, channel_taken; *clash then names the channel). */
+ * of another bank.  0, or -1 with err (bank: no_cells; first_channel:
+ * bad_channel, too_few_channels, channel_taken; *clash then names the
+ * channel). */
 int boards_plan_wiring(int ncells, int first, int channels, const unsigned char *taken, int *clash,
                        inv_error_t *err);
 /* 1 for "bo-" followed by 32 lowercase hex digits. */
@@ -98,19 +100,23 @@ int boards_alarm_ack(db_t *db, const audit_actor_t *who, int64_t alarm_id, const
 typedef struct boards_open {
     int db_rc;                /* not DB_OK: the database failed, nothing was sent */
     int id_reused;            /* the command id was used for another cell: nothing was sent */
+    int not_wired;            /* the cell has no lock: nothing audited, nothing sent */
+    int bus_disabled;         /* its lock's bus is switched off: nothing audited, nothing sent */
     int status;               /* otherwise boardc_open's status ... */
     boardc_result_t result;   /* ... its result ... */
     char err[300];            /* ... and what went wrong on the way */
 } boards_open_t;
 
-/* Opens a wired cell of site_id on behalf of actor ("staff:<name>",
- * "api:<key>").  A command id boardd holds for another cell is refused,
- * as boardd would answer it with that cell's outcome.  The open is
- * audited before boardd is asked, so even a command whose answer never
- * comes is on record with who asked and why. */
+/* Opens a wired cell on behalf of actor ("staff:<name>", "api:<key>");
+ * the caller has checked that the cell exists and its site may be seen.
+ * Refused before anything is audited or sent: a command id boardd holds
+ * for another cell (boardd would answer it with that cell's outcome), a
+ * cell without a lock, a lock on a switched-off bus.  A new command id is
+ * audited (with the cell's own site) before boardd is asked, so even a
+ * command whose answer never comes is on record with who asked and why; a
+ * retry of a stored one is not audited again. */
 void boards_open_cell(db_t *db, arena_t *a, const config_t *cfg, const audit_actor_t *who, int64_t cell_id,
-                      int64_t site_id, const char *command_id, const char *reason, const char *actor,
-                      boards_open_t *out);
+                      const char *command_id, const char *reason, const char *actor, boards_open_t *out);
 
 /* ---------- reads ---------- */
 

@@ -63,15 +63,19 @@ int64_t web_param_id(const web_req_t *r, int index)
     return v > 0 ? v : -1;
 }
 
-const char *web_form_trimmed(web_req_t *r, const char *name)
+const char *web_trimmed(web_req_t *r, const char *v)
 {
-    const char *v = web_form(r, name);
     if (!v) return "";
     while (*v == ' ' || *v == '\t' || *v == '\r' || *v == '\n') v++;
     size_t n = strlen(v);
     while (n && (v[n - 1] == ' ' || v[n - 1] == '\t' || v[n - 1] == '\r' || v[n - 1] == '\n')) n--;
     const char *copy = arena_strndup(r->arena, v, n);
     return copy ? copy : "";
+}
+
+const char *web_form_trimmed(web_req_t *r, const char *name)
+{
+    return web_trimmed(r, web_form(r, name));
 }
 
 const char *web_query_given(const web_req_t *r, const char *name)

@@ -122,6 +122,8 @@ int64_t     web_param_id(const web_req_t *r, int index);       /* route capture 
 /* A form value without surrounding blanks (spaces, tabs, line breaks),
  * "" when absent; never NULL.  Copied into the request's arena. */
 const char *web_form_trimmed(web_req_t *r, const char *name);
+/* Any text (a JSON member, say) trimmed the same way; "" for NULL. */
+const char *web_trimmed(web_req_t *r, const char *text);
 const char *web_query_given(const web_req_t *r, const char *name);  /* a query value, NULL when absent or empty */
 /* Pure: text as a positive id (1 to 18 digits, nothing else), or 0: the
  * one reading of every id a form, query or route carries. */

@@ -128,3 +128,6 @@ GRANT SELECT ON cell_locks                          TO 'sr_api'@'localhost';
 GRANT SELECT ON door_commands                       TO 'sr_api'@'localhost';
 GRANT SELECT ON door_states                         TO 'sr_api'@'localhost';
 GRANT SELECT ON door_alarms                         TO 'sr_api'@'localhost';
+-- The open checks a cell's lock is on a bus that is switched on.
+GRANT SELECT (id, bus_id) ON boards                 TO 'sr_api'@'localhost';
+GRANT SELECT (id, enabled) ON board_buses           TO 'sr_api'@'localhost';

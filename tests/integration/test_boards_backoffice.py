@@ -9,10 +9,13 @@ leaves a switched-off bus alone, so the door states and alarms written
 here stay as written whether or not a boardd runs in the stack.  Where a
 test asks boardd for something it checks only what holds either way, and
 the "not reachable" answer only when no boardd socket exists."""
+import contextlib
 import html
 import json
 import os
 import re
+import socket
+import stat
 import threading
 
 import pytest
@@ -225,6 +228,10 @@ BUS_CASES = [
     ({"silent_after": "0"}, "bad_silent_after"),
     ({"silent_after": "101"}, "bad_silent_after"),
     ({"silent_after": "1e2"}, "bad_silent_after"),
+    # boardd opens what is named here: an absolute path must be a device.
+    ({"device": "/etc/passwd"}, "bad_device"),
+    ({"device": "/dev/"}, "bad_device"),
+    ({"device": "/devices/x"}, "bad_device"),
 ]
 
 
@@ -254,6 +261,8 @@ def test_bus_validation_names_the_field_and_writes_nothing(stack, admin):
     assert one(stack, "SELECT name FROM board_buses WHERE id = %s", second) == "Second bus"
     assert audit_count(stack, "bus.update", second) == 0
     assert first != second
+    # A relative device (a simulator terminal under the state directory) is still taken.
+    create_bus(stack, admin, site, device="sim/bus-" + uniq())
 
 
 # ---------- boards ----------
@@ -530,6 +539,55 @@ def test_doors_document_and_live_grid(stack, admin, login, wired):
     assert 'id="door-state"><span class="door-state door-closed">Closed' in page
 
 
+def test_grid_doors_follow_labels_bus_names_and_zone(stack, admin, wired):
+    """The cached doors fragment shows cell labels, bus names, board
+    addresses and site-local times: a change of any of them shows at once."""
+    site, bus, board, bank, cells = wired
+    c1, c2 = cells[0], cells[1]
+    stack.sql("INSERT INTO door_states (cell_id, site_id, door, occupied, changed_at)"
+              " VALUES (%s, %s, 'open', 1, '2026-01-15 12:00:00')", c1, site)
+    raise_alarm(stack, site, "door_left_open", cell=c2)
+    raise_alarm(stack, site, "board_silent", board=board)
+
+    def now():
+        page = admin.get(f"{stack.base}/admin/sites/{site}/grid").text
+        return html.unescape(re.search(r'<section class="doors-now card" id="doors-now">(.*?)</section>',
+                                       page, re.S).group(1))
+
+    bus_name = one(stack, "SELECT name FROM board_buses WHERE id = %s", bus)
+    first = now()
+    assert bus_name in first and "board 1" in first
+    assert "since 2026-01-15 13:00:00" in first                               # Europe/Berlin in winter
+    assert now() == first                                                     # served again, from the cache
+
+    # Relabelled cells: the open door and the live alarm show the new labels.
+    for c in (c1, c2):
+        row = stack.sql("SELECT size_class, width_mm, height_mm, depth_mm FROM cells WHERE id = %s", c)[0]
+        r = post_form(stack, admin, f"/admin/cells/{c}", f"/admin/cells/{c}/edit",
+                      {"label": f"R{c}", "size": row[0], "width": row[1], "height": row[2], "depth": row[3]})
+        assert r.status_code == 303, r.text[:300]
+    section = now()
+    assert f'/admin/cells/{c1}">R{c1}</a>' in section and f'/admin/cells/{c2}">R{c2}</a>' in section
+
+    # A renamed bus and a board on another address.
+    renamed = uniq("Renamed bus ")
+    r = post_form(stack, admin, f"/admin/buses/{bus}/edit", f"/admin/buses/{bus}/edit", bus_form(name=renamed))
+    assert r.status_code == 303, r.text[:300]
+    r = post_form(stack, admin, f"/admin/boards/{board}/edit", f"/admin/boards/{board}/edit",
+                  {"address": "2", "channels": "16", "pulse_ms": "500", "timed_pulse": "1"})
+    assert r.status_code == 303, r.text[:300]
+    section = now()
+    assert renamed in section and bus_name not in section and "board 2" in section
+
+    # Another time zone: the open door's time follows.
+    r = post_form(stack, admin, f"/admin/sites/{site}/edit", f"/admin/sites/{site}/edit",
+                  {"name": one(stack, "SELECT name FROM sites WHERE id = %s", site), "time_zone": "UTC",
+                   "currency": "EUR", "languages": ["en"], "modules": ["storage"]})
+    assert r.status_code == 303, r.text[:300]
+    section = now()
+    assert "since 2026-01-15 12:00:00" in section and "since 2026-01-15 13:00:00" not in section
+
+
 def test_static_files_have_the_live_grid(stack):
     js = requests.get(stack.base + "/static/app.js").text
     assert "data-doors" in js and "data-poll-interval" in js
@@ -756,11 +814,105 @@ def test_open_is_audited_first_and_its_result_shown(stack, admin, operator):
         assert result.group(1) == "error"
         assert "not reachable" in result.group(2)
         assert count(stack, "SELECT COUNT(*) FROM door_commands WHERE command_id = %s", cmd) == 0
+    # The form sent twice (once boardd holds the command) is not audited twice.
+    stack.sql("INSERT IGNORE INTO door_commands (command_id, site_id, cell_id, actor, reason, state, expires_at)"
+              " VALUES (%s, %s, %s, 'staff:operator', %s, 'opened', UTC_TIMESTAMP(6))", cmd, site, cell, reason)
+    r = operator.post(f"{stack.base}/admin/cells/{cell}/open", data={"_csrf": csrf, "command_id": cmd, "reason": reason},
+                      allow_redirects=False, timeout=30)
+    assert r.status_code == 303 and f"&cmd={cmd}" in r.headers["Location"], r.text[:300]
+    assert audit_count(stack, "cell.open", cell) == 1
     # An unknown result word is not a result.
     page = operator.get(f"{stack.base}/admin/cells/{cell}?done=saved").text
     assert 'id="open-result"' not in page and "Saved." in page
     page = operator.get(f"{stack.base}/admin/cells/{cell}?done=unreachable&cmd=%3Cscript%3E").text
     assert "<script>" not in page
+
+
+@contextlib.contextmanager
+def fake_boardd(stack, reply):
+    """boardd's socket answered by a stand-in that gives every request
+    `reply`.  The real socket is moved aside meanwhile (clients find it by
+    name: boardd keeps running, unseen) and put back afterwards."""
+    path = os.path.join(stack.var, "run", "boardd.sock")
+    aside = path + ".aside"
+    real = os.path.exists(path)
+    if real:
+        os.rename(path, aside)
+    srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    stop = threading.Event()
+
+    def serve():
+        while not stop.is_set():
+            try:
+                conn, _ = srv.accept()
+            except (socket.timeout, OSError):
+                continue
+            with conn:
+                conn.settimeout(5)
+                data = b""
+                while b"\n" not in data:
+                    chunk = conn.recv(4096)
+                    if not chunk:
+                        break
+                    data += chunk
+                conn.sendall(json.dumps(reply).encode() + b"\n")
+
+    try:
+        srv.bind(path)
+        if real:
+            os.chmod(path, stat.S_IMODE(os.stat(aside).st_mode))
+        srv.listen(8)
+        srv.settimeout(0.2)
+        worker = threading.Thread(target=serve, daemon=True)
+        worker.start()
+        yield
+    finally:
+        stop.set()
+        srv.close()
+        if os.path.exists(path):
+            os.unlink(path)
+        if real:
+            os.rename(aside, path)
+
+
+def test_open_when_boardd_cannot_reach_its_database(stack, admin, operator):
+    """boardd's refusal database_unavailable means nothing was fired: the
+    API answers 503 boards_unavailable (with Retry-After), the back office
+    says the service is unavailable and nothing was sent."""
+    site = new_site(stack, admin)
+    bus = create_bus(stack, admin, site)
+    board = create_board(stack, admin, bus, 1)
+    bank = new_bank(stack, admin, site, 2)
+    assert wire(stack, admin, bank, board, 1).status_code == 303
+    cell, other = cells_of(stack, bank)
+    key = make_key(stack, all_sites=False, sites=[site])
+    csrf, cmd = open_form(stack, operator, other)
+    stack.sql("UPDATE board_buses SET enabled = 1 WHERE id = %s", bus)
+    refusal = {"ok": False, "error": "database_unavailable", "message": "the database is not reachable; nothing was fired"}
+    try:
+        with fake_boardd(stack, refusal):
+            idem = "k-" + uniq()
+            r = api(key).post(f"{stack.base}/api/v1/cells/{cell}/open", json={"reason": "\t courier pickup \n"},
+                              headers={"Idempotency-Key": idem}, timeout=30)
+            page = operator.post(f"{stack.base}/admin/cells/{other}/open",
+                                 data={"_csrf": csrf, "command_id": cmd, "reason": "lost key"},
+                                 allow_redirects=False, timeout=30)
+    finally:
+        stack.sql("UPDATE board_buses SET enabled = 0 WHERE id = %s", bus)
+    body = is_problem(r, 503, "boards_unavailable")
+    assert "nothing was sent" in body["detail"]
+    assert int(r.headers["Retry-After"]) > 0
+    # Audited before boardd was asked, with the reason trimmed as a form's is.
+    detail = json.loads(one(stack, "SELECT detail FROM audit_log WHERE action = 'cell.open' AND object_id = %s", cell))
+    assert detail == {"command_id": f"api-{key.id}-{idem}", "reason": "courier pickup"}
+
+    assert page.status_code == 303
+    assert page.headers["Location"] == f"/admin/cells/{other}?done=unavailable&cmd={cmd}"
+    shown = operator.get(stack.base + page.headers["Location"]).text
+    result = re.search(r'<p class="flash (\w+)" role="status" id="open-result">(.*?)</p>', shown, re.S)
+    assert result and result.group(1) == "error"
+    assert html.unescape(outcome_text("unavailable")) in html.unescape(result.group(2))
+    assert "nothing was sent" in outcome_text("unavailable")
 
 
 # ---------- the API ----------
@@ -792,6 +944,12 @@ def test_api_open_validation(stack, admin, wired):
     body = is_problem(s.post(f"{stack.base}/api/v1/cells/{unwired}/open", json={"reason": "x"}, headers=hdr),
                       404, "not_found")
     assert "no lock" in body["detail"]
+    # A wired cell on a switched-off bus: 409, before anything is audited or sent.
+    body = is_problem(s.post(url, json={"reason": "x"}, headers=hdr), 409, "bus_disabled")
+    assert "switched off" in body["detail"]
+    # The reason is trimmed as a form field is, before it is checked: 255
+    # bytes between blanks are not too long (the switched-off bus is what refuses).
+    is_problem(s.post(url, json={"reason": " \t" + "r" * 255 + "\n "}, headers=hdr), 409, "bus_disabled")
     # A key used for one cell cannot open another.
     used = "used-" + uniq()
     stack.sql("INSERT INTO door_commands (command_id, site_id, cell_id, actor, reason, state, expires_at)"
@@ -827,6 +985,18 @@ def test_api_open_is_audited_and_answers(stack, admin):
         assert body["command_id"] == cmd and body["outcome"] in OUTCOMES and body["replayed"] is False
     else:
         assert r.status_code in (404, 503), r.text
+    # A retry with the same Idempotency-Key, once boardd holds the command
+    # (stored here, should boardd not have stored it), is answered from
+    # that command and not audited again.
+    stack.sql("INSERT IGNORE INTO door_commands (command_id, site_id, cell_id, actor, reason, state, expires_at)"
+              " VALUES (%s, %s, %s, 'api:t', 'courier pickup', 'opened', UTC_TIMESTAMP(6))", cmd, site, cell)
+    again = api(key).post(f"{stack.base}/api/v1/cells/{cell}/open", json={"reason": "courier pickup"},
+                          headers={"Idempotency-Key": idem}, timeout=30)
+    assert audit_count(stack, "cell.open", cell) == 1
+    if again.status_code == 200:
+        assert again.json()["command_id"] == cmd and again.json()["replayed"] is True
+    else:
+        assert again.status_code in (404, 503), again.text
 
 
 def _api_reads_alarms(stack):

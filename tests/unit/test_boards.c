@@ -63,6 +63,15 @@ static void bus_limits(void **state)
     BUS_GOOD(device, "sim/bus..1");
     BUS_GOOD(device, "/dev/serial/by-id/usb-FTDI_FT232R_USB_UART_A10K-if00-port0");
     BUS_GOOD(device, "sim/bus1");
+    /* An absolute device lives under /dev/: boardd must not be pointed at
+     * any other file.  Relative names stay: the simulator's terminals. */
+    BUS_BAD(device, "/etc/passwd", "device", "bad_device");
+    BUS_BAD(device, "/var/lib/strongroom/x", "device", "bad_device");
+    BUS_BAD(device, "/dev", "device", "bad_device");
+    BUS_BAD(device, "/dev/", "device", "bad_device");
+    BUS_BAD(device, "/devx/ttyS0", "device", "bad_device");
+    BUS_BAD(device, "/dev/../etc/passwd", "device", "bad_device");
+    BUS_GOOD(device, "/dev/ttyS0");
     BUS_BAD(baud, 0, "baud", "bad_baud");
     BUS_BAD(baud, 9601, "baud", "bad_baud");
     BUS_BAD(baud, -1, "baud", "bad_baud");
@@ -185,6 +194,11 @@ static void wiring_plans(void **state)
     assert_int_equal(boards_plan_wiring(1, 1, 0, taken, &clash, &e), -1);
     assert_int_equal(boards_plan_wiring(1, 1, 49, taken, &clash, &e), -1);
     assert_int_equal(boards_plan_wiring(0, 1, 16, taken, &clash, &e), -1);
+    /* A bank without cells has its own message, whatever the channel. */
+    assert_string_equal(e.code, "no_cells");
+    assert_string_equal(e.field, "bank");
+    assert_int_equal(boards_plan_wiring(0, 17, 16, NULL, NULL, &e), -1);
+    assert_string_equal(e.code, "no_cells");
 }
 
 static void reasons_and_notes(void **state)
