@@ -25,7 +25,7 @@ LIB_A   := $(BUILD)/libstrongroom.a
 PROGS   := backoffice api enroll mailroom kiosk
 FCGI    := $(PROGS:%=$(BUILD)/bin/%.fcgi)
 TOOLS   := $(BUILD)/bin/strongroomctl $(BUILD)/bin/trivial.fcgi $(BUILD)/bin/ledger-torture
-DAEMONS := boardd boardsim
+DAEMONS := boardd boardsim notifyd
 DAEMON_BIN := $(DAEMONS:%=$(BUILD)/bin/%)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT    := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -48,10 +48,12 @@ $(BUILD)/bin/%.fcgi: $(LIB_A)
 	$(CC) $(LDFLAGS) $(filter %.o,$^) $(LIB_A) $(LDLIBS) -o $@
 
 # A daemon is every .c file under daemons/<name>/; boardd also speaks
-# Modbus through libmodbus and runs a thread per bus.
+# Modbus through libmodbus and runs a thread per bus; notifyd delivers
+# through libcurl.
 daemon_objs = $(patsubst %.c,$(BUILD)/%.o,$(wildcard daemons/$(1)/*.c))
 $(foreach d,$(DAEMONS),$(eval $(BUILD)/bin/$(d): $(call daemon_objs,$(d)) $(LIB_A)))
 $(BUILD)/bin/boardd: LDLIBS += -lmodbus -lpthread
+$(BUILD)/bin/notifyd: LDLIBS += -lcurl
 $(DAEMON_BIN):
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $(filter %.o,$^) $(LIB_A) $(LDLIBS) -o $@

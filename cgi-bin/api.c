@@ -26,6 +26,7 @@ struct api_worker {
     char *openapi;           /* the document, checked and compacted once per worker */
     size_t openapi_len;
     render_t *text;          /* templates/lang strings for problem details */
+    notice_t *notices;       /* receipts of payments (lib/notice) */
 };
 
 static struct api_worker *aw_of(const web_req_t *r) { return r->w->app_data; }
@@ -161,6 +162,7 @@ static int fail_with(const char **why, const char *reason)
 
 const apikey_t *api_key(const web_req_t *r) { return key_of(r); }
 audit_actor_t api_actor(web_req_t *r) { return actor_of(r); }
+notice_t *api_notices(const web_req_t *r) { return aw_of(r)->notices; }
 int api_problem(web_req_t *r, int status, const char *code, const char *detail) { return problem(r, status, code, detail); }
 int api_problem_at(web_req_t *r, int status, const char *code, const char *detail, const char *field, const char *reason)
 {
@@ -381,6 +383,7 @@ static const web_route_t routes[] = {
     { "GET",  "/api/v1/customers",                api_customers_list,     WEB_NO_CSRF, NULL },
     { "POST", "/api/v1/customers",                api_customer_create,    WEB_NO_CSRF, NULL },
     { "GET",  "/api/v1/customers/{}",             api_customer_get,       WEB_NO_CSRF, NULL },
+    { "PATCH", "/api/v1/customers/{}",            api_customer_update,    WEB_NO_CSRF, NULL },
     { "GET",  "/api/v1/customers/{}/balance",     api_customer_balance,   WEB_NO_CSRF, NULL },
     { "GET",  "/api/v1/customers/{}/statement",   api_customer_statement, WEB_NO_CSRF, NULL },
     { "GET",  "/api/v1/customers/{}/payments",    api_customer_payments,  WEB_NO_CSRF, NULL },
@@ -463,6 +466,8 @@ static int worker_init(web_worker_t *w)
      * clients log them, operators read them in one language. */
     aw->text = render_new(templates, "en", "en", err, sizeof err);
     if (!aw->text) { log_error("%s", err); return -1; }
+    aw->notices = notice_new(w->cfg, err, sizeof err);
+    if (!aw->notices) { log_error("%s", err); return -1; }
     db_ping(w->db);   /* connect early when we can; later requests reconnect */
     return 0;
 }

@@ -8,10 +8,13 @@
 #include "web.h"
 #include "apikey.h"
 #include "audit.h"
+#include "notice.h"
 
 const apikey_t *api_key(const web_req_t *r);
 /* Who an API write is recorded as: the key, from the client's address. */
 audit_actor_t api_actor(web_req_t *r);
+/* The worker's notices, for the messages a write causes (receipts). */
+notice_t *api_notices(const web_req_t *r);
 
 /* Each sends a problem document and returns 0 (the response is made). */
 int api_problem(web_req_t *r, int status, const char *code, const char *detail);
@@ -30,6 +33,7 @@ json_t *api_body_object(web_req_t *r);
 int api_customers_list(web_req_t *r);
 int api_customer_create(web_req_t *r);
 int api_customer_get(web_req_t *r);
+int api_customer_update(web_req_t *r);
 int api_customer_balance(web_req_t *r);
 int api_customer_statement(web_req_t *r);
 int api_customer_payments(web_req_t *r);

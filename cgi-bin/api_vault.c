@@ -3,7 +3,8 @@
  * api.c: every object is scoped to the sites the key can see (another
  * site's id answers 404 exactly like a missing one), writes need a key
  * that may write, every error is a problem document.  The work is done
- * by lib/customer, lib/ledger, lib/contract and lib/visit; this file only
+ * by lib/customer, lib/ledger (payments through lib/payment, with their
+ * receipts), lib/contract and lib/visit; this file only
  * turns requests into their calls and their results into JSON.
  *
  * Money goes out as integer minor units (amount_minor) with the currency,
@@ -20,6 +21,7 @@
 #include "customer.h"
 #include "contract.h"
 #include "ledger.h"
+#include "payment.h"
 #include "money.h"
 #include "visit.h"
 #include "validate.h"
@@ -184,10 +186,10 @@ static int balance_json(web_req_t *r, int64_t customer, const char *currency, js
 #define CUST_COLS "SELECT c.id, c.site_id, c.full_name, c.date_of_birth, c.doc_type, c.doc_number, c.doc_expiry," \
                   " c.address, c.phone, c.email, c.nominee_name, c.nominee_relation, c.nominee_phone," \
                   " c.co_holder_name, c.language, c.payment_preference, c.notes, c.source," \
-                  " c.photo_file IS NOT NULL AS has_photo, c.created_at, c.updated_at, s.currency" \
-                  " FROM customers c JOIN sites s ON s.id = c.site_id"
-#define CUST_TYPES "iisssss" "sss" "ssss" "ssss" "b" "tt" "-"
-#define CUST_CURRENCY 21
+                  " c.photo_file IS NOT NULL AS has_photo, c.created_at, c.updated_at, c.notify_sms, c.notify_email," \
+                  " c.notify_optout, s.currency FROM customers c JOIN sites s ON s.id = c.site_id"
+#define CUST_TYPES "iisssss" "sss" "ssss" "ssss" "b" "tt" "bbb" "-"
+#define CUST_CURRENCY 24
 
 /* A customer the key can see: its row (CUST_COLS) or NULL with 404 sent. */
 static db_res_t *visible_customer(web_req_t *r, int64_t id)
@@ -244,35 +246,58 @@ static int send_customer(web_req_t *r, int64_t id, int status)
 
 int api_customer_get(web_req_t *r) { return send_customer(r, web_param_id(r, 0), 200); }
 
+/* The profile members a request may carry, where they go in customer_t
+ * and whether creating a customer needs them. */
+static const struct { const char *name; size_t off; int required; } members[] = {
+    { "full_name", offsetof(customer_t, full_name), 1 },
+    { "date_of_birth", offsetof(customer_t, date_of_birth), 1 },
+    { "doc_type", offsetof(customer_t, doc_type), 1 },
+    { "doc_number", offsetof(customer_t, doc_number), 1 },
+    { "doc_expiry", offsetof(customer_t, doc_expiry), 1 },
+    { "address", offsetof(customer_t, address), 0 },
+    { "phone", offsetof(customer_t, phone), 0 },
+    { "email", offsetof(customer_t, email), 0 },
+    { "nominee_name", offsetof(customer_t, nominee_name), 0 },
+    { "nominee_relation", offsetof(customer_t, nominee_relation), 0 },
+    { "nominee_phone", offsetof(customer_t, nominee_phone), 0 },
+    { "co_holder_name", offsetof(customer_t, co_holder_name), 0 },
+    { "language", offsetof(customer_t, language), 0 },
+    { "payment_preference", offsetof(customer_t, payment_preference), 0 },
+    { "notes", offsetof(customer_t, notes), 0 },
+};
+#define NMEMBERS (sizeof members / sizeof members[0])
+
+/* The message preferences (lib/notice): JSON booleans, each defaulting
+ * to what c holds. */
+static int take_notify(const json_t *body, customer_t *c, const char **field, const char **why)
+{
+    static const struct { const char *name; size_t off; } flags[] = {
+        { "notify_sms", offsetof(customer_t, notify_sms) },
+        { "notify_email", offsetof(customer_t, notify_email) },
+        { "notify_optout", offsetof(customer_t, notify_optout) },
+    };
+    for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) {
+        int *slot = (int *)((char *)c + flags[i].off);
+        if (!json_object_get(body, flags[i].name)) continue;
+        c->notify_given = 1;
+        if (json_get_bool(body, flags[i].name, *slot, slot, why) != 0) { *field = flags[i].name; return -1; }
+    }
+    return 0;
+}
+
 int api_customer_create(web_req_t *r)
 {
     if (!api_key(r)->can_write) return read_only(r);
     json_t *body = api_body_object(r);
     if (!body) return 0;
-    const char *why = NULL;
-    customer_t c = { 0 };
+    const char *why = NULL, *field = NULL;
+    customer_t c = { .notify_sms = 1, .notify_email = 1 };
     TAKE("site_id", get_id(body, "site_id", 1, &c.site_id, &why));
-    static const struct { const char *name; size_t off; int required; } members[] = {
-        { "full_name", offsetof(customer_t, full_name), 1 },
-        { "date_of_birth", offsetof(customer_t, date_of_birth), 1 },
-        { "doc_type", offsetof(customer_t, doc_type), 1 },
-        { "doc_number", offsetof(customer_t, doc_number), 1 },
-        { "doc_expiry", offsetof(customer_t, doc_expiry), 1 },
-        { "address", offsetof(customer_t, address), 0 },
-        { "phone", offsetof(customer_t, phone), 0 },
-        { "email", offsetof(customer_t, email), 0 },
-        { "nominee_name", offsetof(customer_t, nominee_name), 0 },
-        { "nominee_relation", offsetof(customer_t, nominee_relation), 0 },
-        { "nominee_phone", offsetof(customer_t, nominee_phone), 0 },
-        { "co_holder_name", offsetof(customer_t, co_holder_name), 0 },
-        { "language", offsetof(customer_t, language), 0 },
-        { "payment_preference", offsetof(customer_t, payment_preference), 0 },
-        { "notes", offsetof(customer_t, notes), 0 },
-    };
-    for (size_t i = 0; i < sizeof members / sizeof members[0]; i++) {
+    for (size_t i = 0; i < NMEMBERS; i++) {
         const char **slot = (const char **)((char *)&c + members[i].off);
         TAKE(members[i].name, json_get_string(body, members[i].name, members[i].required, "", r->arena, slot, &why));
     }
+    if (take_notify(body, &c, &field, &why) != 0) TAKE(field, -1);
     json_decref(body);
 
     /* Scope first: a site the key cannot see is one that does not exist. */
@@ -294,6 +319,50 @@ int api_customer_create(web_req_t *r)
     if (rc == DB_ERR && err.code) return api_invalid(r, err.field, err.code);
     if (rc) return api_db_failed(r, rc);
     return send_customer(r, id, 201);
+}
+
+/* PATCH: the members sent replace the customer's, the rest stay.  The
+ * whole profile is checked again, as the back office's edit does. */
+int api_customer_update(web_req_t *r)
+{
+    if (!api_key(r)->can_write) return read_only(r);
+    int64_t id = web_param_id(r, 0);
+    db_res_t *cur = visible_customer(r, id);
+    if (!cur) return 0;
+    json_t *body = api_body_object(r);
+    if (!body) return 0;
+    const char *why = NULL, *field = NULL;
+    customer_t c = { .site_id = db_cell_int(cur, 0, 1) };
+    for (size_t i = 0; i < NMEMBERS; i++) {
+        const char **slot = (const char **)((char *)&c + members[i].off);
+        /* Column i + 2 of CUST_COLS is member i. */
+        const char *now = db_cell(cur, 0, (int)i + 2);
+        TAKE(members[i].name, json_get_string(body, members[i].name, 0, now ? now : "", r->arena, slot, &why));
+    }
+    c.notify_sms = (int)db_cell_int(cur, 0, 21);      /* the flags follow updated_at in CUST_COLS */
+    c.notify_email = (int)db_cell_int(cur, 0, 22);
+    c.notify_optout = (int)db_cell_int(cur, 0, 23);
+    if (take_notify(body, &c, &field, &why) != 0) TAKE(field, -1);
+    const char *unknown = NULL, *key;
+    json_t *v;
+    json_object_foreach(body, key, v) {
+        int known = !strcmp(key, "notify_sms") || !strcmp(key, "notify_email") || !strcmp(key, "notify_optout");
+        for (size_t i = 0; !known && i < NMEMBERS; i++) known = !strcmp(key, members[i].name);
+        if (!known && !unknown) unknown = arena_strdup(r->arena, key);
+    }
+    json_decref(body);
+    /* A member that cannot be changed here (site_id, source, ...) or
+     * does not exist is refused rather than silently ignored. */
+    if (unknown) return api_invalid(r, unknown, "not_allowed");
+    inv_error_t err = { 0 };
+    audit_actor_t who = api_actor(r);
+    int rc = customer_update(r->w->db, &who, id, &c, &err);
+    if (rc == DB_ERR_DUP)
+        return api_problem_at(r, 409, "conflict", "A customer with this document is already registered at the site.",
+                              "doc_number", "doc_taken");
+    if (rc == DB_ERR && err.code) return api_invalid(r, err.field, err.code);
+    if (rc) return api_db_failed(r, rc);
+    return send_customer(r, id, 200);
 }
 
 int api_customer_balance(web_req_t *r)
@@ -417,8 +486,8 @@ int api_payment_create(web_req_t *r)
     audit_actor_t who = api_actor(r);
     ledger_posted_t out = { 0 };
     ledger_err_t err = { 0 };
-    int rc = ledger_payment(r->w->db, &who, db_cell_int(cust, 0, 1), customer, amount, method, reference, received_on,
-                            key, &out, &err);
+    int rc = payment_record(r->w->db, api_notices(r), &who, db_cell_int(cust, 0, 1), customer, amount, method,
+                            reference, received_on, key, &out, &err);
     if (rc == LEDGER_INVALID) {
         /* The ledger names its own members; answer with the request's. */
         const char *field = err.field ? err.field : "amount";

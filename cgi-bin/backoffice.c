@@ -69,6 +69,7 @@ static const web_route_t routes[] = {
     { "POST", "/admin/contracts/{}/suspend",        bo_contract_suspend,      0, "contracts.manage" },
     { "GET",  "/admin/contracts/{}/close",          bo_contract_close_form,   0, "contracts.manage" },
     { "POST", "/admin/contracts/{}/close",          bo_contract_close,        0, "contracts.manage" },
+    { "POST", "/admin/contracts/{}/billing",        bo_contract_release,      0, "contracts.billing" },
     /* vault: accounts, payments, statements (backoffice_ledger.c) */
     { "GET",  "/admin/customers/{}/account",       bo_account,           0, "ledger.view" },
     { "POST", "/admin/customers/{}/payments",      bo_payment_create,    0, "payments.record" },
@@ -77,6 +78,12 @@ static const web_route_t routes[] = {
     { "GET",  "/admin/customers/{}/statement.csv", bo_statement_csv,     0, "ledger.view" },
     { "GET",  "/admin/journals/{}",                bo_journal,           0, "ledger.view" },
     { "POST", "/admin/journals/{}/reverse",        bo_journal_reverse,   0, "ledger.adjust" },
+    /* notifications: the outbox (backoffice_outbox.c) */
+    { "GET",  "/admin/outbox",                  bo_outbox,             0, "outbox.view" },
+    { "GET",  "/admin/outbox/count",            bo_outbox_count,       0, "outbox.view" },
+    { "GET",  "/admin/outbox/{}",               bo_outbox_show,        0, "outbox.view" },
+    { "POST", "/admin/outbox/{}/resend",        bo_outbox_resend,      0, "outbox.manage" },
+    { "POST", "/admin/outbox/{}/cancel",        bo_outbox_cancel,      0, "outbox.manage" },
     /* vault: tablets and enrollment review (backoffice_enroll.c) */
     { "GET",  "/admin/sites/{}/tablets",        bo_tablets,            0, "tablets.manage" },
     { "POST", "/admin/sites/{}/tablets",        bo_tablet_create,      0, "tablets.manage" },

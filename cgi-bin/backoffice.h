@@ -117,6 +117,7 @@ int bo_contract_show(web_req_t *req);
 int bo_contract_suspend(web_req_t *req);
 int bo_contract_close_form(web_req_t *req);
 int bo_contract_close(web_req_t *req);
+int bo_contract_release(web_req_t *req);
 /* Loads a customer the user may see into Customer.* (404 otherwise). */
 int bo_load_customer(web_req_t *req, int64_t id, int64_t *site_id);
 /* A balance as prefix.kind (due, credit, zero) and prefix.amount. */
@@ -130,6 +131,15 @@ int bo_statement(web_req_t *req);
 int bo_statement_csv(web_req_t *req);
 int bo_journal(web_req_t *req);
 int bo_journal_reverse(web_req_t *req);
+
+/* notifications: the outbox (backoffice_outbox.c) */
+int bo_outbox(web_req_t *req);
+int bo_outbox_count(web_req_t *req);
+int bo_outbox_show(web_req_t *req);
+int bo_outbox_resend(web_req_t *req);
+int bo_outbox_cancel(web_req_t *req);
+/* The customer page's part: the customer's last messages as Messages.*. */
+int bo_outbox_recent(web_req_t *req, int64_t customer_id);
 
 /* vault: tablets and enrollment review (backoffice_enroll.c) */
 int bo_tablets(web_req_t *req);

@@ -1,9 +1,11 @@
 /* Back office: a customer's contracts: proposing a cell, creating the
- * contract, suspending, resuming and closing it with its settlement. */
+ * contract, suspending, resuming and closing it with its settlement, and
+ * deciding on the rent periods the billing run parked. */
 #include "backoffice.h"
 #include "contract.h"
 #include "customer.h"
 #include "ledger.h"
+#include "billing.h"
 #include "money.h"
 #include "secret.h"
 #include <stdio.h>
@@ -152,16 +154,19 @@ static int load_contract(web_req_t *req, int64_t id, int64_t *customer_id)
     int rc = db_query(page_db(req), req->arena, &res,
         "SELECT k.id, k.site_id, k.customer_id, k.cell_id, l.label, b.name, l.size_class, k.period, k.price,"
         " k.deposit, k.currency, k.state, k.state_reason, DATE_FORMAT(k.starts_on, '%Y-%m-%d'),"
-        " DATE_FORMAT(k.ends_on, '%Y-%m-%d'), k.created_at, k.closed_at, p.price"
+        " DATE_FORMAT(k.ends_on, '%Y-%m-%d'), k.created_at, k.closed_at, p.price, k.next_period_no,"
+        " DATE_FORMAT(k.next_period_on, '%Y-%m-%d'), k.parked_at IS NOT NULL, k.parked_periods, k.arrears_suspended,"
+        " " BO_SITE_LOCAL("k.parked_at")
         " FROM contracts k JOIN cells l ON l.id = k.cell_id JOIN banks b ON b.id = l.bank_id"
-        " JOIN plans p ON p.id = k.plan_id WHERE k.id = ?", "i", id);
+        " JOIN plans p ON p.id = k.plan_id JOIN sites s ON s.id = k.site_id WHERE k.id = ?", "i", id);
     if (rc) return page_db_fail(req, rc);
     if (res->nrows != 1) return web_fail(req, 404, "not_found", NULL);
     if ((rc = staff_check_site(req, db_cell_int(res, 0, 1))) != 0) return rc;
     render_t *r = page_r(req);
     static const char *const cols[] = { "id", "site_id", "customer_id", "cell_id", "cell", "bank", "size", "period",
-        NULL, NULL, "currency", "state", "reason", "starts_on", "ends_on", "created_at", "closed_at", NULL };
-    for (int c = 0; c < 18; c++) if (cols[c]) render_set(r, db_cell(res, 0, c), "Contract.%s", cols[c]);
+        NULL, NULL, "currency", "state", "reason", "starts_on", "ends_on", "created_at", "closed_at", NULL,
+        "next_period_no", "next_period_on", "parked", "parked_periods", "arrears", "parked_at" };
+    for (int c = 0; c < 24; c++) if (cols[c]) render_set(r, db_cell(res, 0, c), "Contract.%s", cols[c]);
     const char *cur = db_cell(res, 0, 10);
     char buf[64];
     render_set(r, money_display(db_cell_int(res, 0, 8), cur, buf, sizeof buf), "Contract.price");
@@ -225,6 +230,37 @@ int bo_contract_suspend(web_req_t *req)
     if (!err.code) return page_db_fail(req, rc);
     bo_form_error(req, &err);
     render_set(page_r(req), reason, "Ask.reason");
+    return bo_contract_show(req);
+}
+
+/* A parked contract (the billing run's safety bound stopped it): an
+ * operator charges the periods due after all, or waives them; either way
+ * with a reason, audited by lib/billing. */
+int bo_contract_release(web_req_t *req)
+{
+    int64_t id = web_param_id(req, 0), customer_id;
+    int rc = load_contract(req, id, &customer_id);
+    if (rc) return rc;
+    const char *action = web_form_trimmed(req, "action"), *reason = web_form_trimmed(req, "reason");
+    int charge = !strcmp(action, "charge");
+    if (!charge && strcmp(action, "waive") != 0) return web_fail(req, 400, "bad_form", NULL);
+    inv_error_t err = { 0 };
+    audit_actor_t who = staff_actor(req);
+    rc = billing_release(page_db(req), &who, id, charge, reason, NULL, &err);
+    if (rc == DB_OK)
+        return web_redirect(req, arena_printf(req->arena, "/admin/contracts/%lld?done=%s", (long long)id,
+                                              charge ? "parked_charged" : "parked_waived"));
+    if (!err.code) return page_db_fail(req, rc);
+    if (!strcmp(err.code, "not_found")) return web_fail(req, 404, "not_found", NULL);
+    /* The page has the suspension's reason field too: this form's is
+     * named apart.  not_parked: someone decided a moment ago, and the page
+     * shows how it stands now. */
+    if (!strcmp(err.code, "not_parked") || (err.field && !strcmp(err.field, "reason"))) err.field = "release_reason";
+    bo_form_error(req, &err);
+    if (!strcmp(err.code, "not_parked")) web_set_status(req, 409);
+    render_t *r = page_r(req);
+    render_set(r, reason, "Release.reason");
+    render_set(r, action, "Release.action");
     return bo_contract_show(req);
 }
 

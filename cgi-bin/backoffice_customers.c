@@ -96,6 +96,14 @@ void bo_customer_identity_from_form(web_req_t *req, customer_t *c)
     c->nominee_phone = web_form_trimmed(req, "nominee_phone");
 }
 
+/* A checkbox: 1 ticked (value "1"), 0 absent, -1 anything else, which
+ * the validation refuses naming the field. */
+static int checkbox(web_req_t *req, const char *name)
+{
+    const char *v = web_form(req, name);
+    return !v ? 0 : !strcmp(v, "1") ? 1 : -1;
+}
+
 static void customer_from_form(web_req_t *req, customer_t *c)
 {
     bo_customer_identity_from_form(req, c);
@@ -103,6 +111,10 @@ static void customer_from_form(web_req_t *req, customer_t *c)
     c->language = web_form_trimmed(req, "language");
     c->payment_preference = web_form_trimmed(req, "payment_preference");
     c->notes = web_form_trimmed(req, "notes");
+    c->notify_given = 1;
+    c->notify_sms = checkbox(req, "notify_sms");
+    c->notify_email = checkbox(req, "notify_email");
+    c->notify_optout = checkbox(req, "notify_optout");
 }
 
 static void customer_to_form(render_t *r, const customer_t *c)
@@ -114,6 +126,9 @@ static void customer_to_form(render_t *r, const customer_t *c)
                                          "address", "phone", "email", "nominee_name", "nominee_relation",
                                          "nominee_phone", "co_holder_name", "language", "payment_preference", "notes" };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) render_set(r, vals[i], "Customer.%s", names[i]);
+    render_set_int(r, c->notify_sms == 1, "Customer.notify_sms");
+    render_set_int(r, c->notify_email == 1, "Customer.notify_email");
+    render_set_int(r, c->notify_optout == 1, "Customer.notify_optout");
 }
 
 /* The vault sites the user may pick for a new customer. */
@@ -139,7 +154,8 @@ int bo_customer_new(web_req_t *req)
     int64_t only;
     int rc = load_vault_sites(req, &only);
     if (rc) return page_db_fail(req, rc);
-    customer_t c = { .language = req->lang, .payment_preference = "monthly", .doc_type = "passport" };
+    customer_t c = { .language = req->lang, .payment_preference = "monthly", .doc_type = "passport",
+                     .notify_given = 1, .notify_sms = 1, .notify_email = 1 };
     customer_to_form(r, &c);
     if (only) render_set_int(r, only, "Customer.site_id");
     set_choices(r);
@@ -194,16 +210,16 @@ int bo_load_customer(web_req_t *req, int64_t id, int64_t *site_id)
         "SELECT c.id, c.site_id, c.full_name, DATE_FORMAT(c.date_of_birth, '%Y-%m-%d'), c.doc_type, c.doc_number,"
         " DATE_FORMAT(c.doc_expiry, '%Y-%m-%d'), c.address, c.phone, c.email, c.nominee_name, c.nominee_relation,"
         " c.nominee_phone, c.co_holder_name, c.language, c.payment_preference, c.notes, c.source,"
-        " c.photo_file IS NOT NULL, c.created_at, s.name, s.currency, s.time_zone"
-        " FROM customers c JOIN sites s ON s.id = c.site_id WHERE c.id = ?", "i", id);
+        " c.photo_file IS NOT NULL, c.created_at, s.name, s.currency, s.time_zone, c.notify_sms, c.notify_email,"
+        " c.notify_optout FROM customers c JOIN sites s ON s.id = c.site_id WHERE c.id = ?", "i", id);
     if (rc) return page_db_fail(req, rc);
     if (res->nrows != 1) return web_fail(req, 404, "not_found", NULL);
     if ((rc = staff_check_site(req, db_cell_int(res, 0, 1))) != 0) return rc;
     static const char *const cols[] = { "id", "site_id", "full_name", "date_of_birth", "doc_type", "doc_number",
         "doc_expiry", "address", "phone", "email", "nominee_name", "nominee_relation", "nominee_phone",
         "co_holder_name", "language", "payment_preference", "notes", "source", "has_photo", "created_at",
-        "site_name", "currency", "time_zone" };
-    for (int c = 0; c < 23; c++) render_set(page_r(req), db_cell(res, 0, c), "Customer.%s", cols[c]);
+        "site_name", "currency", "time_zone", "notify_sms", "notify_email", "notify_optout" };
+    for (int c = 0; c < 26; c++) render_set(page_r(req), db_cell(res, 0, c), "Customer.%s", cols[c]);
     if (site_id) *site_id = db_cell_int(res, 0, 1);
     return 0;
 }
@@ -233,21 +249,36 @@ int bo_customer_show(web_req_t *req)
     }
     rc = db_query(page_db(req), req->arena, &res,
         "SELECT k.id, l.label, b.name, k.period, k.price, k.currency, k.state, DATE_FORMAT(k.starts_on, '%Y-%m-%d'),"
-        " DATE_FORMAT(k.ends_on, '%Y-%m-%d'), k.state_reason, l.size_class"
+        " DATE_FORMAT(k.ends_on, '%Y-%m-%d'), k.state_reason, l.size_class, k.arrears_suspended,"
+        " k.parked_at IS NOT NULL"
         " FROM contracts k JOIN cells l ON l.id = k.cell_id JOIN banks b ON b.id = l.bank_id"
         " WHERE k.customer_id = ? ORDER BY k.state = 'closed', k.id DESC", "i", id);
     if (rc) return page_db_fail(req, rc);
     for (int i = 0; i < res->nrows; i++) {
         static const char *const cols[] = { "id", "cell", "bank", "period", NULL, NULL, "state", "starts_on",
-                                            "ends_on", "reason", "size" };
-        for (int c = 0; c < 11; c++) if (cols[c]) render_set(r, db_cell(res, i, c), "Contracts.%d.%s", i, cols[c]);
+                                            "ends_on", "reason", "size", "arrears", "parked" };
+        for (int c = 0; c < 13; c++) if (cols[c]) render_set(r, db_cell(res, i, c), "Contracts.%d.%s", i, cols[c]);
         char buf[64];
         render_set(r, money_display(db_cell_int(res, i, 4), db_cell(res, i, 5), buf, sizeof buf), "Contracts.%d.price", i);
     }
     int64_t balance = 0;
     rc = ledger_balance(page_db(req), req->arena, id, &balance);
     if (rc < 0) return page_db_fail(req, rc);
-    bo_customer_balance(r, balance, hdf_get_value(render_hdf(r), "Customer.currency", "EUR"), "Balance");
+    const char *currency = hdf_get_value(render_hdf(r), "Customer.currency", "EUR");
+    bo_customer_balance(r, balance, currency, "Balance");
+    /* Due tracking's stage (lib/dues): a row only while overdue or suspended. */
+    rc = db_query(page_db(req), req->arena, &res,
+        "SELECT d.stage, DATE_FORMAT(d.oldest_unpaid, '%Y-%m-%d'), d.amount, " BO_SITE_LOCAL("d.since")
+        " FROM customer_dues d JOIN sites s ON s.id = d.site_id WHERE d.customer_id = ?", "i", id);
+    if (rc) return page_db_fail(req, rc);
+    if (res->nrows == 1) {
+        char buf[64];
+        render_set(r, db_cell(res, 0, 0), "Dues.stage");
+        render_set(r, db_cell(res, 0, 1), "Dues.oldest_unpaid");
+        render_set(r, money_display(db_cell_int(res, 0, 2), currency, buf, sizeof buf), "Dues.amount");
+        render_set(r, db_cell(res, 0, 3), "Dues.since");
+    }
+    if (auth_role_can(staff_user(req)->role, "outbox.view") && (rc = bo_outbox_recent(req, id)) != 0) return rc;
     set_choices(r);
     render_set(r, web_query(req, "done"), "Done");
     return page_render(req, "backoffice/customer.cs") ? 500 : 0;

@@ -1,6 +1,8 @@
 /* Back office: a customer's account, payments, adjustments, reversals,
- * receipts and statements.  Money only moves through lib/ledger; this
- * file reads the request, checks what a clerk typed and shows results.
+ * receipts and statements.  Money only moves through lib/ledger (payments
+ * through lib/payment, which queues the customer's receipt with them);
+ * this file reads the request, checks what a clerk typed and shows
+ * results.
  *
  * Every posting form carries a random key made when the form is shown.
  * The ledger posts a key once, so a double click, a browser resubmit or
@@ -8,6 +10,7 @@
  * with the user and the form so nobody else's key can ever collide. */
 #include "backoffice.h"
 #include "ledger.h"
+#include "payment.h"
 #include "money.h"
 #include "sitetime.h"
 #include "csv.h"
@@ -280,8 +283,8 @@ int bo_payment_create(web_req_t *req)
         ledger_posted_t out = { 0 };
         ledger_err_t lerr = { 0 };
         audit_actor_t who = staff_actor(req);
-        rc = ledger_payment(page_db(req), &who, c.site_id, c.customer_id, amount, method, reference, received_on,
-                            ledger_key(req, "pay", key), &out, &lerr);
+        rc = payment_record(page_db(req), staff_notices(req), &who, c.site_id, c.customer_id, amount, method,
+                            reference, received_on, ledger_key(req, "pay", key), &out, &lerr);
         if ((rc = posted(req, rc, &out, &lerr, "payment_recorded", &err, &status)) != -1) return rc;
     }
     render_t *r = page_r(req);

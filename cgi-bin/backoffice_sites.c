@@ -27,9 +27,15 @@ static const char *form_csv(web_req_t *req, const char *name)
 /* ---------- sites ---------- */
 
 static const char *const site_cols[] = { "id", "name", "address", "time_zone", "currency", "languages",
-                                         "vault", "storage", "mailroom", "version", "doors_version", NULL };
+                                         "vault", "storage", "mailroom", "version", "doors_version", "bill_prorate",
+                                         "bill_notice_days", "bill_overdue_days", "bill_suspend_days",
+                                         "bill_max_periods", NULL };
 #define SITE_SELECT "SELECT id, name, address, time_zone, currency, languages, mod_vault, mod_storage, mod_mailroom," \
-                    " inventory_version, doors_version FROM sites"
+                    " inventory_version, doors_version, bill_prorate, bill_notice_days, bill_overdue_days," \
+                    " bill_suspend_days, bill_max_periods FROM sites"
+static const char *const prorates[] = { "daily", "none", NULL };
+/* A new site's policy: the columns' defaults (sql/migrations/0008). */
+static const inv_billing_t billing_defaults = { "daily", 5, 10, 30, 3 };
 
 int bo_load_site(web_req_t *req, int64_t id)
 {
@@ -61,6 +67,56 @@ int bo_sites(web_req_t *req)
     return page_render(req, "backoffice/sites.cs") ? 500 : 0;
 }
 
+static const char *const billing_fields[] = { "bill_prorate", "bill_notice_days", "bill_overdue_days",
+                                              "bill_suspend_days", "bill_max_periods", NULL };
+
+/* The billing fields of the form: 1 when it had them (the site form
+ * always does; a client posting only the older fields leaves the policy
+ * as it is), else 0 with *b left alone.  A number left empty or not a
+ * number reads -1, which every field's range refuses, naming the field. */
+static int billing_from_form(web_req_t *req, inv_billing_t *b)
+{
+    int given = 0;
+    for (int i = 0; billing_fields[i]; i++) given |= web_form(req, billing_fields[i]) != NULL;
+    if (!given) return 0;
+    b->prorate = web_form_trimmed(req, "bill_prorate");
+    b->notice_days = bo_form_int(req, "bill_notice_days", -1);
+    b->overdue_days = bo_form_int(req, "bill_overdue_days", -1);
+    b->suspend_days = bo_form_int(req, "bill_suspend_days", -1);
+    b->max_periods = bo_form_int(req, "bill_max_periods", -1);
+    return 1;
+}
+
+/* The policy stored for site id (the defaults for a new site), for a
+ * form shown again without billing fields of its own. */
+static int billing_stored(web_req_t *req, int64_t id, inv_billing_t *b)
+{
+    *b = billing_defaults;
+    if (!id) return DB_OK;
+    db_res_t *res;
+    int rc = db_query(page_db(req), req->arena, &res, "SELECT bill_prorate, bill_notice_days, bill_overdue_days,"
+                      " bill_suspend_days, bill_max_periods FROM sites WHERE id = ?", "i", id);
+    if (rc || res->nrows != 1) return rc;
+    *b = (inv_billing_t){ db_cell(res, 0, 0), (int)db_cell_int(res, 0, 1), (int)db_cell_int(res, 0, 2),
+                          (int)db_cell_int(res, 0, 3), (int)db_cell_int(res, 0, 4) };
+    return DB_OK;
+}
+
+static void billing_to_form(web_req_t *req, const inv_billing_t *b)
+{
+    render_t *r = page_r(req);
+    render_set(r, b->prorate, "Site.bill_prorate");
+    /* A refused number shows empty for the clerk to type again. */
+    const int v[] = { b->notice_days, b->overdue_days, b->suspend_days, b->max_periods };
+    static const char *const names[] = { "bill_notice_days", "bill_overdue_days", "bill_suspend_days",
+                                         "bill_max_periods" };
+    for (int i = 0; i < 4; i++) {
+        if (v[i] >= 0) render_set_int(r, v[i], "Site.%s", names[i]);
+        else render_set(r, web_form_trimmed(req, names[i]), "Site.%s", names[i]);
+    }
+    for (int i = 0; prorates[i]; i++) render_set(r, prorates[i], "Choices.prorate.%d", i);
+}
+
 static void site_from_form(web_req_t *req, inv_site_t *s)
 {
     s->name = web_form_trimmed(req, "name");
@@ -90,6 +146,7 @@ int bo_site_new(web_req_t *req)
 {
     inv_site_t s = { .name = "", .address = "", .time_zone = "UTC", .currency = "EUR", .languages = "en" };
     site_to_form(page_r(req), &s);
+    billing_to_form(req, &billing_defaults);
     render_set(page_r(req), "new", "Form.mode");
     return page_render(req, "backoffice/site_form.cs") ? 500 : 0;
 }
@@ -97,10 +154,14 @@ int bo_site_new(web_req_t *req)
 static int site_save(web_req_t *req, int64_t id)
 {
     inv_site_t s;
+    inv_billing_t b;
     site_from_form(req, &s);
+    int given = billing_from_form(req, &b);
+    int rc = given ? DB_OK : billing_stored(req, id, &b);
+    if (rc) return page_db_fail(req, rc);
+    s.billing = given ? &b : NULL;
     inv_error_t err = { 0 };
     audit_actor_t who = staff_actor(req);
-    int rc = 0;
     if (inv_validate_site(&s, config_get(req->w->cfg, "Lang.Available", "en"), &err) == 0) {
         int64_t new_id = id;
         rc = id ? inv_site_update(page_db(req), &who, id, &s, &err)
@@ -115,6 +176,7 @@ static int site_save(web_req_t *req, int64_t id)
         if (!err.code) return page_db_fail(req, rc);
     }
     site_to_form(page_r(req), &s);
+    billing_to_form(req, &b);
     if (id) render_set_int(page_r(req), id, "Site.id");
     render_set(page_r(req), id ? "edit" : "new", "Form.mode");
     bo_form_error(req, &err);
@@ -127,6 +189,7 @@ int bo_site_edit(web_req_t *req)
 {
     int rc = bo_load_site(req, web_param_id(req, 0));
     if (rc) return rc;
+    for (int i = 0; prorates[i]; i++) render_set(page_r(req), prorates[i], "Choices.prorate.%d", i);
     render_set(page_r(req), "edit", "Form.mode");
     return page_render(req, "backoffice/site_form.cs") ? 500 : 0;
 }

@@ -39,6 +39,11 @@ static const struct { const char *perm; const char *roles; } perm_table[] = {
     { "enrollments.review", "admin operator" },
     { "visits.view",      "admin operator auditor" },
     { "visits.record",    "admin operator" },
+    /* billing and notices: an operator decides on parked rent and on
+     * messages that failed or may have gone out */
+    { "contracts.billing", "admin operator" },
+    { "outbox.view",      "admin operator auditor" },
+    { "outbox.manage",    "admin operator" },       /* resend, cancel */
 };
 
 int auth_valid_role(const char *role)

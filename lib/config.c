@@ -52,6 +52,11 @@ int config_read_secret(const config_t *c, const char *key, char *out, size_t out
     return 0;
 }
 
+void config_each_child(const config_t *c, const char *key, void (*fn)(void *ctx, const char *name), void *ctx)
+{
+    for (HDF *h = hdf_get_child(c->hdf, key); h; h = hdf_obj_next(h)) fn(ctx, hdf_obj_name(h));
+}
+
 void config_free(config_t *c)
 {
     if (!c) return;

@@ -8,6 +8,7 @@
 #include "validate.h"
 #include "utf8.h"
 #include "sitetime.h"
+#include "rentperiod.h"
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -248,7 +249,8 @@ static int create_body(db_t *db, arena_t *a, struct create_ctx *x)
     }
     const char *size = arena_strdup(a, db_cell(r, 0, 1)), *label = arena_strdup(a, db_cell(r, 0, 4));
 
-    rc = db_query(db, a, &r, "SELECT p.id, p.price, p.deposit, s.currency FROM plans p JOIN sites s ON s.id = p.site_id"
+    rc = db_query(db, a, &r, "SELECT p.id, p.price, p.deposit, s.currency, s.bill_prorate = 'daily', s.bill_notice_days"
+                             " FROM plans p JOIN sites s ON s.id = p.site_id"
                              " WHERE p.site_id = ? AND p.size_class = ? AND p.period = ? AND p.active = 1",
                   "iss", c->site_id, size, c->period);
     if (rc) return rc;
@@ -259,14 +261,24 @@ static int create_body(db_t *db, arena_t *a, struct create_ctx *x)
     char covered_to[11];
     if (contract_prorate(price, c->period, starts_on, &rent, covered_to) != 0)
         return fail(x->err, "price", "price_invalid"), DB_ERR;
+    if (!db_cell_int(r, 0, 4)) rent = price;    /* the site charges a first period in full */
+    /* Period 1 is the billing run's (lib/rentperiod); its due notice goes
+     * bill_notice_days before it starts. */
+    rp_kind_t kind;
+    int64_t start_day, notice_days = db_cell_int(r, 0, 5);
+    if (rp_kind(c->period, &kind) || rp_parse(starts_on, &start_day)) return fail(x->err, "starts_on", "date_invalid"), DB_ERR;
+    char next_on[11], notice_on[11];
+    rp_format(rp_start(kind, start_day, 1), next_on);
+    rp_format(rp_start(kind, start_day, 1) - notice_days, notice_on);
 
     long n = db_exec(db, "UPDATE cells SET status = 'occupied', updated_at = UTC_TIMESTAMP(6) WHERE id = ?", "i", cell_id);
     if (n < 0) return (int)n;
     n = db_exec(db,
         "INSERT INTO contracts (site_id, customer_id, cell_id, plan_id, period, price, deposit, currency, starts_on,"
-        " created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULLIF(?, 0))",
-        "iiiisiissi", c->site_id, c->customer_id, cell_id, plan_id, c->period, price, deposit, currency, starts_on,
-        x->who && x->who->type && !strcmp(x->who->type, "staff") ? x->who->id : 0);
+        " created_by, next_period_on, notice_on) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULLIF(?, 0), ?, ?)",
+        "iiiisiississ", c->site_id, c->customer_id, cell_id, plan_id, c->period, price, deposit, currency, starts_on,
+        x->who && x->who->type && !strcmp(x->who->type, "staff") ? x->who->id : 0, next_on,
+        notice_days > 0 ? notice_on : NULL);
     /* The unique open-cell key is the last guard against letting a cell twice. */
     if (n == DB_ERR_DUP) return fail(x->err, "cell_id", "cell_taken"), DB_ERR;
     if (n < 0) return (int)n;
@@ -345,7 +357,10 @@ static int suspend_tx(db_t *db, void *p)
         { fail(x->err, "state", x->suspended ? "not_active" : "not_suspended"); rc = DB_ERR; }
     if (rc) { arena_free(a); return rc; }
     const char *to = x->suspended ? "suspended" : "active";
-    long n = db_exec(db, "UPDATE contracts SET state = ?, state_reason = ?, updated_at = UTC_TIMESTAMP(6) WHERE id = ?",
+    /* A clerk's decision replaces an arrears suspension: a payment no
+     * longer resumes a contract the clerk suspended again. */
+    long n = db_exec(db, "UPDATE contracts SET state = ?, state_reason = ?, arrears_suspended = 0,"
+                         " updated_at = UTC_TIMESTAMP(6) WHERE id = ?",
                      "ssi", to, x->suspended ? x->reason : "", x->id);
     if (n >= 0)
         n = db_exec(db, "INSERT INTO contract_events (contract_id, actor_name, event, from_state, to_state, detail)"
@@ -372,17 +387,61 @@ int contract_set_suspended(db_t *db, const audit_actor_t *who, int64_t id, int s
 
 /* ---------- closing ---------- */
 
-/* The settlement from what the ledger says now.  Rent is charged in
- * advance and never given back, so nothing more is charged at closing. */
-static int quote(db_t *db, arena_t *a, int64_t customer_id, int64_t id, contract_settlement_t *s)
+/* The rent already charged for the days after ends_on: given back at
+ * closing when the site prorates (bill_prorate daily), nothing when it
+ * does not.  Only periods the ledger really charged count (a waived
+ * period was not), each at most what it was charged. */
+static int unused_rent(db_t *db, arena_t *a, int64_t id, const char *ends_on, int64_t *credit)
+{
+    *credit = 0;
+    db_res_t *r, *charges;
+    int rc = db_query(db, a, &r, "SELECT k.period, k.price, DATE_FORMAT(k.starts_on, '%Y-%m-%d'), k.next_period_no,"
+                                 " s.bill_prorate = 'daily' FROM contracts k JOIN sites s ON s.id = k.site_id WHERE k.id = ?",
+                      "i", id);
+    if (rc) return rc;
+    if (r->nrows != 1) return DB_ERR_FK;
+    rp_kind_t kind;
+    int64_t start, end, price = db_cell_int(r, 0, 1), next = db_cell_int(r, 0, 3);
+    if (!db_cell_int(r, 0, 4)) return DB_OK;
+    if (rp_kind(db_cell(r, 0, 0), &kind) || rp_parse(db_cell(r, 0, 2), &start) || rp_parse(ends_on, &end)) return DB_ERR;
+    const char *prefix = arena_printf(a, "rent:%lld:", (long long)id);
+    rc = db_query(db, a, &charges, "SELECT SUBSTRING(j.idem_key, ?), j.amount FROM ledger_journals j"
+                                   " WHERE j.contract_id = ? AND j.kind = 'charge' AND j.idem_key LIKE CONCAT(?, '%')"
+                                   " AND NOT EXISTS (SELECT 1 FROM ledger_journals v WHERE v.reverses_id = j.id)",
+                  "iis", (int64_t)strlen(prefix) + 1, id, prefix);
+    if (rc) return rc;
+    for (int64_t k = next - 1; k >= 0; k--) {
+        int64_t from = rp_start(kind, start, k), to = rp_end(kind, start, k);
+        if (to <= end) break;
+        char key[11];
+        rp_format(from, key);
+        int64_t charged = -1;
+        for (int i = 0; i < charges->nrows && charged < 0; i++)
+            if (!strcmp(db_cell(charges, i, 0), key)) charged = db_cell_int(charges, i, 1);
+        if (charged <= 0) continue;
+        int y, m, d;
+        rp_civil(to, &y, &m, &d);   /* a monthly period ends on its month's last day */
+        int64_t period_days = kind == RP_MONTHLY ? d : to - from + 1;
+        int64_t unused = to - (from > end ? from : end + 1) + 1;
+        int64_t back = rp_prorate(price, unused, period_days);
+        if (back < 0) return DB_ERR;
+        *credit += back < charged ? back : charged;
+    }
+    return DB_OK;
+}
+
+/* The settlement from what the ledger says now: the unused rent given
+ * back first, then the deposit against what is still owed. */
+static int quote(db_t *db, arena_t *a, int64_t customer_id, int64_t id, const char *ends_on, contract_settlement_t *s)
 {
     int64_t balance = 0, held = 0;
     int rc = ledger_balance(db, a, customer_id, &balance);
     if (rc == DB_OK) rc = ledger_deposit_held(db, a, id, &held);
+    if (rc == DB_OK) rc = unused_rent(db, a, id, ends_on, &s->rent_credit);
     if (rc != DB_OK) return rc < 0 ? rc : DB_ERR;
     if (held < 0) held = 0;
+    balance -= s->rent_credit;
     int64_t due = balance > 0 ? balance : 0;
-    s->rent_to_date = 0;
     s->deposit_offset = held < due ? held : due;
     s->deposit_refund = held - s->deposit_offset;
     s->balance_after = balance - s->deposit_offset;
@@ -393,10 +452,17 @@ int contract_quote_close(db_t *db, arena_t *a, int64_t id, const char *ends_on, 
 {
     memset(s, 0, sizeof *s);
     db_res_t *r;
-    int rc = db_query(db, a, &r, "SELECT customer_id FROM contracts WHERE id = ?", "i", id);
+    int rc = db_query(db, a, &r, "SELECT customer_id, site_id FROM contracts WHERE id = ?", "i", id);
     if (rc) return rc;
     if (r->nrows != 1) return DB_ERR_FK;
-    return quote(db, a, db_cell_int(r, 0, 0), id, s);
+    int64_t customer = db_cell_int(r, 0, 0);
+    char today[11];
+    if (!ends_on || !*ends_on) {
+        if ((rc = sitetime_today(db, a, db_cell_int(r, 0, 1), today)) != DB_OK) return rc;
+        ends_on = today;
+    }
+    if (!validate_date(ends_on)) return DB_ERR;
+    return quote(db, a, customer, id, ends_on, s);
 }
 
 struct close_ctx {
@@ -439,12 +505,16 @@ static int close_body(db_t *db, arena_t *a, struct close_ctx *x)
     /* Lock the cell before the ledger accounts: the order contract_create uses. */
     rc = db_query(db, a, &r, "SELECT status FROM cells WHERE id = ? FOR UPDATE", "i", cell);
     if (rc) return rc;
-    if ((rc = quote(db, a, customer, x->id, x->s)) != DB_OK) return rc;
+    if ((rc = quote(db, a, customer, x->id, ends_on, x->s)) != DB_OK) return rc;
     const contract_settlement_t *s = x->s;
     if (s->deposit_refund > 0 && (!x->method || (strcmp(x->method, "cash") != 0 && strcmp(x->method, "card") != 0 &&
                                                   strcmp(x->method, "bank_transfer") != 0)))
         return fail(x->err, "refund_method", "method_invalid"), DB_ERR;
     const char *memo = arena_printf(a, "Contract %lld closed", (long long)x->id);
+    if (s->rent_credit > 0 &&
+        (rc = post(db, a, x, site, customer, "credit", NULL, "rent_revenue", "customer", s->rent_credit, "rent_credit",
+                   arena_printf(a, "Contract %lld closed on %s: unused rent given back", (long long)x->id, ends_on))) != DB_OK)
+        return rc;
     if (s->deposit_offset > 0 &&
         (rc = post(db, a, x, site, customer, "deposit_offset", NULL, "deposits_held", "customer", s->deposit_offset,
                    "offset", memo)) != DB_OK)
@@ -457,7 +527,9 @@ static int close_body(db_t *db, arena_t *a, struct close_ctx *x)
                        "refund", memo)) != DB_OK)
             return rc;
     }
+    /* Out of the billing run's reach: no next period, no notice. */
     long n = db_exec(db, "UPDATE contracts SET state = 'closed', ends_on = ?, closed_at = UTC_TIMESTAMP(6),"
+                         " next_period_on = NULL, notice_on = NULL, parked_at = NULL, arrears_suspended = 0,"
                          " updated_at = UTC_TIMESTAMP(6) WHERE id = ?", "si", ends_on, x->id);
     if (n >= 0)
         n = db_exec(db, "UPDATE cells SET status = 'free', updated_at = UTC_TIMESTAMP(6) WHERE id = ? AND status = 'occupied'",
@@ -468,7 +540,8 @@ static int close_body(db_t *db, arena_t *a, struct close_ctx *x)
                     state, arena_printf(a, "ends %s; deposit offset %lld, refund %lld", ends_on,
                                         (long long)s->deposit_offset, (long long)s->deposit_refund));
     if (n < 0) return (int)n;
-    char *detail = json_text(json_pack("{s:s, s:I, s:I, s:s}", "ends_on", ends_on,
+    char *detail = json_text(json_pack("{s:s, s:I, s:I, s:I, s:s}", "ends_on", ends_on,
+                                       "rent_credit", (json_int_t)s->rent_credit,
                                        "deposit_offset", (json_int_t)s->deposit_offset,
                                        "deposit_refund", (json_int_t)s->deposit_refund,
                                        "refund_method", s->deposit_refund > 0 ? x->method : ""));

@@ -48,7 +48,7 @@ int contract_set_suspended(db_t *db, const audit_actor_t *who, int64_t id, int s
                            const char *reason, inv_error_t *err);
 
 typedef struct contract_settlement {
-    int64_t rent_to_date;       /* prorated rent charged at closing (minor units) */
+    int64_t rent_credit;        /* rent of the days after the end given back (site policy daily) */
     int64_t deposit_offset;     /* deposit used against what is due */
     int64_t deposit_refund;     /* deposit handed back */
     int64_t balance_after;      /* customer balance after settlement */

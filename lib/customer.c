@@ -91,6 +91,11 @@ int customer_validate(const customer_t *c, const char *today, inv_error_t *err)
         return fail(err, "payment_preference", "payment_preference_invalid");
     if (longer(c->notes, 1000)) return fail(err, "notes", "too_long");
     if (!clean_text(c->notes, 1)) return fail(err, "notes", "invalid");
+    if (c->notify_given) {
+        if (c->notify_sms != 0 && c->notify_sms != 1) return fail(err, "notify_sms", "invalid");
+        if (c->notify_email != 0 && c->notify_email != 1) return fail(err, "notify_email", "invalid");
+        if (c->notify_optout != 0 && c->notify_optout != 1) return fail(err, "notify_optout", "invalid");
+    }
     return 0;
 }
 
@@ -137,15 +142,19 @@ static int create_tx(db_t *db, void *p)
     if (rc) return rc;
     /* The checks again, with the site's date: every path in gets them. */
     if (customer_validate(c, today, x->err) != 0) return DB_ERR;
+    int sms = 1, mail = 1, optout = 0;
+    if (c->notify_given) { sms = c->notify_sms; mail = c->notify_email; optout = c->notify_optout; }
     long n = db_exec(db,
         "INSERT INTO customers (site_id, full_name, date_of_birth, doc_type, doc_number, doc_expiry, address, phone,"
         " email, nominee_name, nominee_relation, nominee_phone, co_holder_name, language, payment_preference, notes,"
-        " source, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULLIF(?, 0))",
-        "issssssssssssssssi", c->site_id, c->full_name, c->date_of_birth, c->doc_type, c->doc_number, c->doc_expiry,
-        or_empty(c->address), or_empty(c->phone), or_empty(c->email), or_empty(c->nominee_name),
+        " source, created_by, notify_sms, notify_email, notify_optout)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULLIF(?, 0), ?, ?, ?)",
+        "issssssssssssssssiIII", c->site_id, c->full_name, c->date_of_birth, c->doc_type, c->doc_number,
+        c->doc_expiry, or_empty(c->address), or_empty(c->phone), or_empty(c->email), or_empty(c->nominee_name),
         or_empty(c->nominee_relation), or_empty(c->nominee_phone), or_empty(c->co_holder_name),
         empty(c->language) ? "en" : c->language, empty(c->payment_preference) ? "monthly" : c->payment_preference,
-        or_empty(c->notes), x->source, x->who && x->who->type && !strcmp(x->who->type, "staff") ? x->who->id : 0);
+        or_empty(c->notes), x->source, x->who && x->who->type && !strcmp(x->who->type, "staff") ? x->who->id : 0,
+        sms, mail, optout);
     if (n == DB_ERR_DUP) fail(x->err, "doc_number", "doc_taken");
     if (n < 0) return (int)n;
     x->id = db_last_id(db);
@@ -170,7 +179,8 @@ int customer_create(db_t *db, const audit_actor_t *who, const customer_t *c, con
 static const char *const edit_cols[] = {
     "full_name", "date_of_birth", "doc_type", "doc_number", "doc_expiry", "address", "phone", "email",
     "nominee_name", "nominee_relation", "nominee_phone", "co_holder_name", "language", "payment_preference",
-    "notes", NULL };
+    "notes", "notify_sms", "notify_email", "notify_optout", NULL };
+#define EDIT_TEXT_COLS 15
 
 static int update_tx(db_t *db, void *p)
 {
@@ -182,7 +192,8 @@ static int update_tx(db_t *db, void *p)
     int rc = db_query(db, a, &r,
         "SELECT site_id, full_name, DATE_FORMAT(date_of_birth, '%Y-%m-%d'), doc_type, doc_number,"
         " DATE_FORMAT(doc_expiry, '%Y-%m-%d'), address, phone, email, nominee_name, nominee_relation, nominee_phone,"
-        " co_holder_name, language, payment_preference, notes FROM customers WHERE id = ? FOR UPDATE", "i", x->id);
+        " co_holder_name, language, payment_preference, notes, notify_sms, notify_email, notify_optout"
+        " FROM customers WHERE id = ? FOR UPDATE", "i", x->id);
     if (rc == DB_OK && r->nrows != 1) { fail(x->err, "id", "not_found"); rc = DB_ERR_FK; }
     if (rc) { arena_free(a); return rc; }
     int64_t site = db_cell_int(r, 0, 0);
@@ -194,17 +205,24 @@ static int update_tx(db_t *db, void *p)
                           or_empty(c->nominee_relation), or_empty(c->nominee_phone), or_empty(c->co_holder_name),
                           empty(c->language) ? "en" : c->language,
                           empty(c->payment_preference) ? "monthly" : c->payment_preference, or_empty(c->notes) };
+    int flags[3];
+    for (int i = 0; i < 3; i++) flags[i] = (int)db_cell_int(r, 0, EDIT_TEXT_COLS + 1 + i);
+    if (c->notify_given) { flags[0] = c->notify_sms; flags[1] = c->notify_email; flags[2] = c->notify_optout; }
     json_t *changed = json_array();
-    for (int i = 0; edit_cols[i]; i++)
+    for (int i = 0; i < EDIT_TEXT_COLS; i++)
         if (strcmp(or_empty(db_cell(r, 0, i + 1)), now[i]) != 0) json_array_append_new(changed, json_string(edit_cols[i]));
+    for (int i = 0; i < 3; i++)
+        if (db_cell_int(r, 0, EDIT_TEXT_COLS + 1 + i) != flags[i])
+            json_array_append_new(changed, json_string(edit_cols[EDIT_TEXT_COLS + i]));
     arena_free(a);
     if (json_array_size(changed) == 0) { json_decref(changed); return DB_OK; }   /* nothing to record */
     long n = db_exec(db,
         "UPDATE customers SET full_name = ?, date_of_birth = ?, doc_type = ?, doc_number = ?, doc_expiry = ?,"
         " address = ?, phone = ?, email = ?, nominee_name = ?, nominee_relation = ?, nominee_phone = ?,"
-        " co_holder_name = ?, language = ?, payment_preference = ?, notes = ?, updated_at = UTC_TIMESTAMP(6)"
-        " WHERE id = ?", "sssssssssssssssi", now[0], now[1], now[2], now[3], now[4], now[5], now[6], now[7],
-        now[8], now[9], now[10], now[11], now[12], now[13], now[14], x->id);
+        " co_holder_name = ?, language = ?, payment_preference = ?, notes = ?, notify_sms = ?, notify_email = ?,"
+        " notify_optout = ?, updated_at = UTC_TIMESTAMP(6) WHERE id = ?", "sssssssssssssssIIIi", now[0], now[1],
+        now[2], now[3], now[4], now[5], now[6], now[7], now[8], now[9], now[10], now[11], now[12], now[13], now[14],
+        flags[0], flags[1], flags[2], x->id);
     if (n == DB_ERR_DUP) fail(x->err, "doc_number", "doc_taken");
     if (n < 0) { json_decref(changed); return (int)n; }
     char *detail = json_text(json_pack("{s:o}", "fields", changed));

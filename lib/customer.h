@@ -16,6 +16,11 @@ typedef struct customer {
     const char *address, *phone, *email;
     const char *nominee_name, *nominee_relation, *nominee_phone, *co_holder_name;
     const char *language, *payment_preference, *notes;
+    /* What the customer wants to hear (lib/notice): SMS, e-mail, and an
+     * opt-out of all but essential messages, each 0 or 1.  notify_given =
+     * 0 leaves the defaults on create (SMS and e-mail on, not opted out)
+     * and the stored choices on update. */
+    int notify_given, notify_sms, notify_email, notify_optout;
 } customer_t;
 
 /* Consent kinds and the text version in force (shown and stored). */

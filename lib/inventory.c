@@ -91,6 +91,19 @@ int inv_validate_site(const inv_site_t *s, const char *available, inv_error_t *e
         if (!hit || n != 2 || (hit != available && hit[-1] != ',') || (hit[n] && hit[n] != ','))
             return fail(err, "languages", "bad_languages");
     }
+    return s->billing ? inv_validate_billing(s->billing, err) : 0;
+}
+
+int inv_validate_billing(const inv_billing_t *b, inv_error_t *err)
+{
+    if (!b->prorate || (strcmp(b->prorate, "daily") != 0 && strcmp(b->prorate, "none") != 0))
+        return fail(err, "bill_prorate", "bad_prorate");
+    if (b->notice_days < 0 || b->notice_days > 60) return fail(err, "bill_notice_days", "bad_notice_days");
+    if (b->overdue_days < 1 || b->overdue_days > 365) return fail(err, "bill_overdue_days", "bad_overdue_days");
+    if (b->suspend_days < 1 || b->suspend_days > 365) return fail(err, "bill_suspend_days", "bad_suspend_days");
+    /* Suspension is the later, harder step: a customer is overdue first. */
+    if (b->suspend_days <= b->overdue_days) return fail(err, "bill_suspend_days", "suspend_before_overdue");
+    if (b->max_periods < 1 || b->max_periods > 24) return fail(err, "bill_max_periods", "bad_max_periods");
     return 0;
 }
 
@@ -137,6 +150,11 @@ static char *site_json(const inv_site_t *s)
     json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:b, s:b, s:b}", "name", s->name, "time_zone", s->time_zone,
                           "currency", s->currency, "languages", s->languages, "vault", s->mod_vault,
                           "storage", s->mod_storage, "mailroom", s->mod_mailroom);
+    const inv_billing_t *b = s->billing;
+    if (j && b)
+        json_object_set_new(j, "billing", json_pack("{s:s, s:i, s:i, s:i, s:i}", "prorate", b->prorate,
+                                                    "notice_days", b->notice_days, "overdue_days", b->overdue_days,
+                                                    "suspend_days", b->suspend_days, "max_periods", b->max_periods));
     char *out = j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     json_decref(j);
     return out;
@@ -148,6 +166,16 @@ static int finish(db_t *db, int rc)
     if (rc == DB_OK) return db_commit(db);
     db_rollback(db);
     return rc;
+}
+
+/* The billing policy, when the caller gives one (in the site's transaction). */
+static int set_billing(db_t *db, int64_t id, const inv_billing_t *b)
+{
+    if (!b) return DB_OK;
+    long n = db_exec(db, "UPDATE sites SET bill_prorate = ?, bill_notice_days = ?, bill_overdue_days = ?,"
+                     " bill_suspend_days = ?, bill_max_periods = ? WHERE id = ?", "sIIIIi", b->prorate, b->notice_days,
+                     b->overdue_days, b->suspend_days, b->max_periods, id);
+    return n < 0 ? (int)n : DB_OK;
 }
 
 int inv_site_create(db_t *db, const audit_actor_t *who, const inv_site_t *s, int64_t *id, inv_error_t *err)
@@ -162,6 +190,7 @@ int inv_site_create(db_t *db, const audit_actor_t *who, const inv_site_t *s, int
     if (n == DB_ERR_DUP) fail(err, "name", "taken");
     if (n < 0) return finish(db, (int)n);
     *id = db_last_id(db);
+    if ((rc = set_billing(db, *id, s->billing)) != DB_OK) return finish(db, rc);
     char *detail = site_json(s);
     rc = audit_write(db, who, "site.create", "site", *id, *id, detail);
     free(detail);
@@ -179,6 +208,7 @@ int inv_site_update(db_t *db, const audit_actor_t *who, int64_t id, const inv_si
         s->mod_vault, s->mod_storage, s->mod_mailroom, id);
     if (n == DB_ERR_DUP) fail(err, "name", "taken");
     if (n < 0) return finish(db, (int)n);
+    if ((rc = set_billing(db, id, s->billing)) != DB_OK) return finish(db, rc);
     char *detail = site_json(s);
     rc = audit_write(db, who, "site.update", "site", id, id, detail);
     free(detail);

@@ -17,9 +17,18 @@ typedef struct inv_error {
     const char *code;
 } inv_error_t;
 
+/* A site's billing policy (sql/migrations/0008 says what each means). */
+typedef struct inv_billing {
+    const char *prorate;             /* daily, none */
+    int notice_days;                 /* 0..60: a due notice this many days ahead (0: none) */
+    int overdue_days, suspend_days;  /* 1..365 each, suspension after overdue */
+    int max_periods;                 /* 1..24 periods charged at once before a contract is parked */
+} inv_billing_t;
+
 typedef struct inv_site {
     const char *name, *address, *time_zone, *currency, *languages;
     int mod_vault, mod_storage, mod_mailroom;
+    const inv_billing_t *billing;    /* NULL: the defaults on create, unchanged on update */
 } inv_site_t;
 
 extern const char *const inv_sizes[];      /* "S","M","L","XL", NULL */
@@ -51,6 +60,7 @@ int inv_default_dims(const char *size, int *w, int *h, int *d);
 /* Pure validation; returns 0 or -1 with *err set.  Strings are trimmed
  * in place by the caller's choice, not here. */
 int inv_validate_site(const inv_site_t *s, const char *available_langs, inv_error_t *err);
+int inv_validate_billing(const inv_billing_t *b, inv_error_t *err);
 int inv_validate_bank(const inv_bank_t *b, inv_error_t *err);
 int inv_validate_cell(const inv_cell_t *c, inv_error_t *err);
 int inv_valid_features(const char *csv);

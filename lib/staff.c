@@ -3,6 +3,8 @@
 #include "secret.h"
 #include "tablet.h"
 #include "boards.h"
+#include "outboxview.h"
+#include "log.h"
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -16,6 +18,12 @@ auth_cache_t *staff_cache(const web_req_t *req)
     return sw ? sw->sessions : NULL;
 }
 
+notice_t *staff_notices(const web_req_t *req)
+{
+    const staff_worker_t *sw = req->w->app_data;
+    return sw ? sw->notices : NULL;
+}
+
 int staff_worker_init(web_worker_t *w)
 {
     if (page_worker_init(w) != 0) return -1;
@@ -25,9 +33,15 @@ int staff_worker_init(web_worker_t *w)
     sw->sessions = auth_cache_new(64, (int)config_int(w->cfg, "Auth.SessionCacheMs", 5000),
                                   w->shared ? &w->shared->auth_generation : NULL);
     sw->fragments = fragcache_new(8, 2u << 20);
-    if (!sw->sessions || !sw->fragments) {
+    /* A broken notice template stops the worker here, loudly, rather than
+     * lose every receipt without a word. */
+    char err[512] = "out of memory";
+    sw->notices = notice_new(w->cfg, err, sizeof err);
+    if (!sw->notices) log_error("%s", err);
+    if (!sw->sessions || !sw->fragments || !sw->notices) {
         auth_cache_free(sw->sessions);
         fragcache_free(sw->fragments);
+        notice_free(sw->notices);
         free(sw);
         return -1;
     }
@@ -55,15 +69,17 @@ int staff_is_safe_next(const char *next)
            strlen(next) < 512;
 }
 
-/* Counters the layout shows beside its nav links (Pending.*).  Only the
- * back office's account may read them, and a failed count only hides the
- * badge: it never costs the page. */
+/* Counters the layout shows beside its nav links (Pending.*: enrollments
+ * to review, alarms, messages that failed).  Only the back office's
+ * account may read them, and a failed count only hides the badge: it
+ * never costs the page. */
 #define BADGE_CACHE_MS 5000
 
 static void staff_pending_badges(web_req_t *req, const auth_user_t *u)
 {
     int enroll = auth_role_can(u->role, "enrollments.review"), alarms = auth_role_can(u->role, "alarms.view");
-    if (strcmp(req->w->app->name, "backoffice") != 0 || (!enroll && !alarms)) return;
+    int outbox = auth_role_can(u->role, "outbox.view");
+    if (strcmp(req->w->app->name, "backoffice") != 0 || (!enroll && !alarms && !outbox)) return;
     if (strcmp(req->method, "GET") != 0) return;   /* only pages show the badge */
     /* A script's poll (the badges' own counts, the doors of the grid) gets
      * JSON, not a page: counting for it would only double its cost. */
@@ -77,18 +93,21 @@ static void staff_pending_badges(web_req_t *req, const auth_user_t *u)
     /* The overview and the pages of either queue always count afresh. */
     const char *perm = req->route ? req->route->perm : NULL;
     int exact = perm && (!strcmp(perm, "dashboard.view") || !strcmp(perm, "enrollments.review") ||
-                         !strcmp(perm, "alarms.view"));
+                         !strcmp(perm, "alarms.view") || !strcmp(perm, "outbox.view"));
     if (exact || sw->badge.user_id != u->id || now >= sw->badge.until_ms) {
-        int64_t n = 0, a = 0;
+        int64_t n = 0, a = 0, o = 0;
         if (enroll && tablet_enrollments_pending(page_db(req), req->arena, u, &n) != DB_OK) return;
         if (alarms && boards_alarms_pending(page_db(req), req->arena, u, &a) != DB_OK) return;
+        if (outbox && outboxview_attention(page_db(req), req->arena, u, &o) != DB_OK) return;
         sw->badge.user_id = u->id;
         sw->badge.count = n;
         sw->badge.alarms = a;
+        sw->badge.outbox = o;
         sw->badge.until_ms = now + BADGE_CACHE_MS;
     }
     if (enroll && sw->badge.count > 0) render_set_int(page_r(req), sw->badge.count, "Pending.enrollments");
     if (alarms && sw->badge.alarms > 0) render_set_int(page_r(req), sw->badge.alarms, "Pending.alarms");
+    if (outbox && sw->badge.outbox > 0) render_set_int(page_r(req), sw->badge.outbox, "Pending.outbox");
 }
 
 int staff_before(web_req_t *req, const web_route_t *rt)

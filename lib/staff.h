@@ -7,20 +7,25 @@
 #include "auth.h"
 #include "audit.h"
 #include "fragcache.h"
+#include "notice.h"
 
-/* Per-worker state of a staff program: its session cache and its cache
- * of rendered fragments.  staff_worker_init is a web_app_t worker_init. */
+/* Per-worker state of a staff program: its session cache, its cache of
+ * rendered fragments and its notice templates (lib/notice).
+ * staff_worker_init is a web_app_t worker_init. */
 typedef struct staff_worker {
     auth_cache_t *sessions;
     fragcache_t *fragments;
+    notice_t *notices;
     /* The last pending-enrollments and unacknowledged-alarms counts
      * shown, reused for a few seconds (the badges poll for fresh numbers
      * anyway). */
-    struct { int64_t user_id, count, alarms, until_ms; } badge;
+    struct { int64_t user_id, count, alarms, outbox, until_ms; } badge;
 } staff_worker_t;
 
 int  staff_worker_init(web_worker_t *w);
 auth_cache_t *staff_cache(const web_req_t *req);
+/* The worker's notices, for the messages a staff action causes. */
+notice_t *staff_notices(const web_req_t *req);
 
 /* A web_app_t before hook: anonymous users of a non-public page go to
  * /admin/login?next=<page>. */

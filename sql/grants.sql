@@ -131,3 +131,61 @@ GRANT SELECT ON door_alarms                         TO 'sr_api'@'localhost';
 -- The open checks a cell's lock is on a bus that is switched on.
 GRANT SELECT (id, bus_id) ON boards                 TO 'sr_api'@'localhost';
 GRANT SELECT (id, enabled) ON board_buses           TO 'sr_api'@'localhost';
+
+-- billing (0008_billing_notify.sql): `strongroomctl billing run`, fired by
+-- the systemd timer.  Charges through the ledger procedure, moves each
+-- contract's next period and parking, suspends and resumes contracts for
+-- arrears, records due stages, puts notices in the outbox.  It cannot
+-- change a price, a customer or a cell.
+CREATE USER IF NOT EXISTS 'sr_billing'@'localhost';
+REVOKE ALL PRIVILEGES, GRANT OPTION FROM 'sr_billing'@'localhost';
+GRANT SELECT ON sites                               TO 'sr_billing'@'localhost';
+GRANT UPDATE (dues_checked_on) ON sites             TO 'sr_billing'@'localhost';
+GRANT SELECT ON customers                           TO 'sr_billing'@'localhost';
+GRANT SELECT ON contracts                           TO 'sr_billing'@'localhost';
+GRANT UPDATE (next_period_no, next_period_on, notice_on, parked_at, parked_periods, state, state_reason,
+              arrears_suspended, updated_at) ON contracts TO 'sr_billing'@'localhost';
+GRANT SELECT, INSERT ON contract_events             TO 'sr_billing'@'localhost';
+GRANT SELECT, INSERT ON ledger_accounts             TO 'sr_billing'@'localhost';
+GRANT UPDATE (balance, version) ON ledger_accounts  TO 'sr_billing'@'localhost';
+GRANT SELECT, INSERT ON ledger_journals             TO 'sr_billing'@'localhost';
+GRANT SELECT, INSERT ON ledger_entries              TO 'sr_billing'@'localhost';
+GRANT SELECT, INSERT, UPDATE ON doc_counters        TO 'sr_billing'@'localhost';
+GRANT EXECUTE ON PROCEDURE ledger_post_batch        TO 'sr_billing'@'localhost';
+GRANT SELECT, INSERT, UPDATE, DELETE ON customer_dues TO 'sr_billing'@'localhost';
+GRANT SELECT, INSERT ON outbox                      TO 'sr_billing'@'localhost';
+GRANT SELECT, INSERT, UPDATE ON billing_runs        TO 'sr_billing'@'localhost';
+GRANT INSERT ON audit_log                           TO 'sr_billing'@'localhost';
+GRANT SELECT ON audit_head                          TO 'sr_billing'@'localhost';
+
+-- back office and api: notices and billing (0008_billing_notify.sql).
+-- A payment queues its receipt in the outbox and brings due tracking up
+-- to date (customer_dues; it may suspend or resume contracts and queue
+-- their notices, covered by the grants on contracts above).  The back
+-- office lists messages, sends a failed or unknown one again or cancels
+-- one not sent (lib/outbox: these columns only), shows due stages and
+-- billing runs, and charges or waives parked rent (through the ledger).
+GRANT SELECT, INSERT ON outbox                      TO 'sr_backoffice'@'localhost';
+GRANT UPDATE (state, attempts, next_attempt_at, claimed_by, claimed_at, last_error, updated_at)
+      ON outbox                                     TO 'sr_backoffice'@'localhost';
+GRANT SELECT, INSERT, UPDATE, DELETE ON customer_dues TO 'sr_backoffice'@'localhost';
+GRANT SELECT ON billing_runs                        TO 'sr_backoffice'@'localhost';
+GRANT SELECT, INSERT ON outbox                      TO 'sr_api'@'localhost';
+GRANT SELECT, INSERT, UPDATE, DELETE ON customer_dues TO 'sr_api'@'localhost';
+
+-- notifyd (0008_billing_notify.sql): delivers the outbox and runs
+-- scheduled jobs.  It reads whole messages but may change only their
+-- delivery state; it may put messages (a job's notice) and read the
+-- customers and sites a notice is about; it audits an operator's resend
+-- or cancel from its command line (notifyd resend|cancel).
+CREATE USER IF NOT EXISTS 'sr_notifyd'@'localhost';
+REVOKE ALL PRIVILEGES, GRANT OPTION FROM 'sr_notifyd'@'localhost';
+GRANT SELECT, INSERT ON outbox                      TO 'sr_notifyd'@'localhost';
+GRANT UPDATE (state, attempts, next_attempt_at, claimed_by, claimed_at, sent_at, last_error, provider_ref,
+              updated_at) ON outbox                 TO 'sr_notifyd'@'localhost';
+GRANT SELECT, INSERT ON scheduled_jobs              TO 'sr_notifyd'@'localhost';
+GRANT UPDATE (state, attempts, run_at, last_error, done_at) ON scheduled_jobs TO 'sr_notifyd'@'localhost';
+GRANT SELECT ON customers                           TO 'sr_notifyd'@'localhost';
+GRANT SELECT ON sites                               TO 'sr_notifyd'@'localhost';
+GRANT INSERT ON audit_log                           TO 'sr_notifyd'@'localhost';
+GRANT SELECT ON audit_head                          TO 'sr_notifyd'@'localhost';

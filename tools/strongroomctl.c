@@ -2,12 +2,17 @@
  *   migrate                 apply new schema migrations
  *   create-admin ...        create (or reset the password of) a staff user
  *   verify                  prove the audit chain is intact and the ledger balances
+ *   billing run             charge the rent that has fallen due (the systemd timer's job)
+ *   billing release         an operator's decision on a contract the run parked
  */
 #include "config.h"
 #include "db.h"
 #include "migrate.h"
 #include "audit.h"
 #include "ledger.h"
+#include "billing.h"
+#include "notice.h"
+#include "money.h"
 #include "auth.h"
 #include "secret.h"
 #include "log.h"
@@ -24,6 +29,8 @@ static void usage(void)
           "  create-admin --username NAME [--role ROLE] [--display-name TEXT]\n"
           "               [--sites all|ID,ID,...] [--password-file FILE|-]\n"
           "  verify\n"
+          "  billing run [--as-of 'YYYY-MM-DD HH:MM:SS' (UTC)] [--site ID] [--quiet]\n"
+          "  billing release CONTRACT charge|waive --reason TEXT [--as-of TIME]\n"
           "CONFIG defaults to $STRONGROOM_CONFIG.\n", stderr);
 }
 
@@ -149,6 +156,85 @@ static int cmd_verify(db_t *db)
     return verify_ledger(db);
 }
 
+/* ---------- billing ---------- */
+
+struct run_view { int tty, quiet; };
+
+static void show_progress(void *ctx, const billing_summary_t *s, int64_t site_id, const char *site_name)
+{
+    const struct run_view *v = ctx;
+    if (!v->tty || v->quiet) return;
+    fprintf(stderr, "\rsite %lld %-24.24s  contracts %lld  periods charged %lld", (long long)site_id,
+            site_name ? site_name : "", (long long)s->seen, (long long)s->charged);
+    fflush(stderr);
+}
+
+static void print_summary(const billing_summary_t *s)
+{
+    printf("billing: %lld sites, %lld contracts seen, %lld charged (%lld periods), %lld parked, %lld due notices,"
+           " %lld overdue, %lld suspended, %lld resumed\n",
+           (long long)s->sites, (long long)s->seen, (long long)s->contracts_charged, (long long)s->charged,
+           (long long)s->parked, (long long)s->notices, (long long)s->overdue, (long long)s->suspended,
+           (long long)s->resumed);
+    for (int i = 0; i < s->ntotals; i++) {
+        char amount[48];
+        printf("  total %s %s\n", s->totals[i].currency,
+               money_plain(s->totals[i].amount, s->totals[i].currency, amount, sizeof amount));
+    }
+    if (s->parked) puts("  parked contracts wait for an operator: see the contract page or `billing release`");
+}
+
+static int billing_cmd(db_t *db, const config_t *cfg, int argc, char **argv)
+{
+    static const struct option opts[] = { { "as-of", required_argument, 0, 'a' }, { "quiet", no_argument, 0, 'q' },
+                                          { "reason", required_argument, 0, 'r' },
+                                          { "site", required_argument, 0, 's' }, { 0, 0, 0, 0 } };
+    const char *as_of = NULL, *reason = NULL;
+    long long site = 0;
+    char *end = NULL;
+    struct run_view view = { .tty = isatty(2) };
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (c == 'a') as_of = optarg;
+        else if (c == 'q') view.quiet = 1;
+        else if (c == 'r') reason = optarg;
+        else if (c == 's') {
+            site = strtoll(optarg, &end, 10);
+            if (site <= 0 || *end) { usage(); return 2; }
+        }
+        else { usage(); return 2; }
+    }
+    const char *what = optind < argc ? argv[optind] : "";
+    if (!strcmp(what, "release")) {
+        long long id = optind + 1 < argc ? strtoll(argv[optind + 1], &end, 10) : 0;
+        const char *decision = optind + 2 < argc ? argv[optind + 2] : "";
+        int charge = !strcmp(decision, "charge");
+        if (id <= 0 || !end || *end || (!charge && strcmp(decision, "waive") != 0)) { usage(); return 2; }
+        audit_actor_t who = { .type = "system", .name = "strongroomctl" };
+        inv_error_t err = { 0 };
+        int rc = billing_release(db, &who, id, charge, reason, as_of, &err);
+        if (rc != DB_OK) {
+            fprintf(stderr, "billing release: %s %s%s%s\n", err.field ? err.field : "", err.code ? err.code : "refused",
+                    err.code ? "" : ": ", err.code ? "" : db_error(db));
+            return 1;
+        }
+        printf("contract %lld: periods %s\n", id, charge ? "charged" : "waived");
+        return 0;
+    }
+    if (strcmp(what, "run") != 0) { usage(); return 2; }
+    char err[512];
+    notice_t *notices = notice_new(cfg, err, sizeof err);
+    if (!notices) { fprintf(stderr, "billing: notices: %s\n", err); return 1; }
+    billing_summary_t sum;
+    int rc = billing_run(db, notices, as_of, site, show_progress, &view, &sum, err, sizeof err);
+    if (view.tty && !view.quiet) fputc('\n', stderr);
+    notice_free(notices);
+    print_summary(&sum);
+    if (rc != DB_OK) { fprintf(stderr, "billing: %s\n", err); return 1; }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *cfg_path = NULL;
@@ -161,13 +247,16 @@ int main(int argc, char **argv)
     if (!cfg) { fprintf(stderr, "strongroomctl: %s\n", err); return 1; }
     log_init("strongroomctl", config_get(cfg, "Log.Level", "info"));
     if (secret_init() != 0) { fputs("libsodium failed to start\n", stderr); return 1; }
-    db_t *db = db_open(cfg, "ctl", err, sizeof err);
+    /* The billing run works under its own least-privilege account. */
+    int billing = !strcmp(cmd, "billing");
+    db_t *db = db_open(cfg, billing ? "billing" : "ctl", err, sizeof err);
     if (!db) { fprintf(stderr, "strongroomctl: %s\n", err); return 1; }
     if (db_ping(db) != DB_OK) { fprintf(stderr, "strongroomctl: cannot reach the database: %s\n", db_error(db)); return 1; }
     int rc;
     if (!strcmp(cmd, "migrate")) rc = cmd_migrate(db, cfg);
     else if (!strcmp(cmd, "create-admin")) rc = cmd_create_admin(db, cfg, argc - i, argv + i);
     else if (!strcmp(cmd, "verify")) rc = cmd_verify(db);
+    else if (billing) rc = billing_cmd(db, cfg, argc - i, argv + i);
     else { usage(); rc = 2; }
     db_close(db);
     config_free(cfg);

@@ -2,7 +2,7 @@
 <?cs include:"backoffice/customer_macros.cs" ?>
 <?cs def:page_title() ?><?cs var:Lang.contracts.contract ?> #<?cs var:Contract.id ?><?cs /def ?>
 <?cs def:page_body() ?>
-<div class="head"><h1><?cs var:Lang.contracts.contract ?> #<?cs var:Contract.id ?> <?cs call:contract_state(Contract.state) ?></h1>
+<div class="head"><h1><?cs var:Lang.contracts.contract ?> #<?cs var:Contract.id ?> <?cs call:contract_state(Contract.state) ?><?cs if:Contract.arrears == "1" ?> <span class="tag arrears"><?cs var:Lang.contracts.arrears_short ?></span><?cs /if ?><?cs if:Contract.parked == "1" ?> <span class="tag parked"><?cs var:Lang.contracts.parked_short ?></span><?cs /if ?></h1>
 <?cs if:Can.contracts_manage && Contract.state != "closed" ?><a class="button danger" href="/admin/contracts/<?cs var:Contract.id ?>/close"><?cs var:Lang.contracts.close ?></a><?cs /if ?></div>
 <div class="row">
 <section class="card">
@@ -15,9 +15,32 @@
   <dt><?cs var:Lang.fields.starts_on ?></dt><dd><?cs var:Contract.starts_on ?></dd>
   <?cs if:Contract.ends_on ?><dt><?cs var:Lang.fields.ends_on ?></dt><dd><?cs var:Contract.ends_on ?></dd><?cs /if ?>
   <?cs if:Contract.reason ?><dt><?cs var:Lang.fields.reason ?></dt><dd><?cs var:Contract.reason ?></dd><?cs /if ?>
+  <?cs if:Contract.state != "closed" && Contract.next_period_on ?><dt><?cs var:Lang.contracts.next_period ?></dt><dd id="next-period"><?cs var:Lang.contracts.period_no ?> <?cs var:Contract.next_period_no ?>, <?cs var:Lang.contracts.from ?> <?cs var:Contract.next_period_on ?></dd><?cs /if ?>
   <dt><?cs var:Lang.customers.balance ?></dt><dd><?cs call:balance(Balance) ?><?cs if:Can.ledger_view ?> · <a href="/admin/customers/<?cs var:Customer.id ?>/account"><?cs var:Lang.customers.account ?></a><?cs /if ?></dd>
 </dl>
+<?cs if:Contract.state == "suspended" && Contract.arrears == "1" ?><p class="flash error" id="arrears-note"><strong><?cs var:Lang.contracts.arrears ?></strong><br><small><?cs var:Lang.contracts.arrears_help ?></small></p><?cs /if ?>
 </section>
+<?cs if:Contract.parked == "1" ?>
+<section class="card" id="parked">
+<h2><?cs var:Lang.contracts.parked ?></h2>
+<p><?cs var:Lang.contracts.parked_periods ?>: <strong><?cs var:Contract.parked_periods ?></strong> <small class="muted">(<?cs var:Lang.contracts.parked_since ?> <?cs var:Contract.parked_at ?>)</small></p>
+<p class="muted"><?cs var:Lang.contracts.parked_help ?></p>
+<?cs if:Can.contracts_billing ?>
+<form method="post" action="/admin/contracts/<?cs var:Contract.id ?>/billing" class="stack" id="charge-form" data-confirm="<?cs var:Lang.contracts.charge_confirm ?>">
+  <?cs call:csrf() ?>
+  <input type="hidden" name="action" value="charge">
+  <label><?cs var:Lang.fields.reason ?> <input name="reason" maxlength="255" required value="<?cs if:Release.action == "charge" ?><?cs var:Release.reason ?><?cs /if ?>"<?cs if:Release.action == "charge" ?><?cs call:field_class("release_reason") ?><?cs /if ?>></label>
+  <button type="submit" class="primary"><?cs var:Lang.contracts.charge_periods ?> (<?cs var:Contract.parked_periods ?>)</button>
+</form>
+<form method="post" action="/admin/contracts/<?cs var:Contract.id ?>/billing" class="stack" id="waive-form" data-confirm="<?cs var:Lang.contracts.waive_confirm ?>">
+  <?cs call:csrf() ?>
+  <input type="hidden" name="action" value="waive">
+  <label><?cs var:Lang.fields.reason ?> <input name="reason" maxlength="255" required value="<?cs if:Release.action == "waive" ?><?cs var:Release.reason ?><?cs /if ?>"<?cs if:Release.action == "waive" ?><?cs call:field_class("release_reason") ?><?cs /if ?>></label>
+  <button type="submit" class="danger"><?cs var:Lang.contracts.waive_periods ?></button>
+</form>
+<?cs /if ?>
+</section>
+<?cs /if ?>
 <?cs if:Can.contracts_manage && (Contract.state == "active" || Contract.state == "suspended") ?>
 <section class="card">
 <form method="post" action="/admin/contracts/<?cs var:Contract.id ?>/suspend" class="stack">

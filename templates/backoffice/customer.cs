@@ -1,5 +1,6 @@
 <?cs include:"layout/macros.cs" ?>
 <?cs include:"backoffice/customer_macros.cs" ?>
+<?cs include:"backoffice/outbox_macros.cs" ?>
 <?cs def:page_title() ?><?cs var:Customer.full_name ?><?cs /def ?>
 <?cs def:page_body() ?>
 <div class="head"><h1><?cs var:Customer.full_name ?> <small class="muted"><?cs var:Customer.site_name ?></small></h1>
@@ -8,6 +9,7 @@
 <section class="card">
 <h2><?cs var:Lang.customers.balance ?>: <?cs call:balance(Balance) ?></h2>
 <p class="muted"><?cs var:Lang.customers.balance_hint ?></p>
+<?cs if:Dues.stage ?><p class="flash <?cs if:Dues.stage == "suspended" ?>error<?cs else ?>warn<?cs /if ?>" id="due-stage"><strong><?cs var:Lang.customers.dues[Dues.stage] ?></strong>: <?cs var:Dues.amount ?> <?cs var:Lang.customers.dues.unpaid_since ?> <?cs var:Dues.oldest_unpaid ?> <small class="muted">(<?cs var:Lang.customers.dues.stage_since ?> <?cs var:Dues.since ?>)</small><br><small><?cs var:Lang.customers.dues.help[Dues.stage] ?></small></p><?cs /if ?>
 <p><?cs if:Can.ledger_view ?><a href="/admin/customers/<?cs var:Customer.id ?>/account"><?cs var:Lang.customers.account ?></a> · <a href="/admin/customers/<?cs var:Customer.id ?>/statement"><?cs var:Lang.customers.statement ?></a> · <?cs /if ?><?cs if:Can.visits_view ?><a href="/admin/visits?customer=<?cs var:Customer.id ?>"><?cs var:Lang.customers.visits ?></a><?cs /if ?></p>
 </section>
 
@@ -25,6 +27,7 @@
   <dt><?cs var:Lang.fields.co_holder_name ?></dt><dd><?cs var:Customer.co_holder_name ?></dd>
   <dt><?cs var:Lang.fields.language ?></dt><dd><?cs var:Customer.language ?></dd>
   <dt><?cs var:Lang.fields.payment_preference ?></dt><dd><?cs var:Lang.contracts.periods[Customer.payment_preference] ?></dd>
+  <dt><?cs var:Lang.customers.notify ?></dt><dd id="notify-prefs"><?cs if:Customer.notify_sms == "1" ?><span class="tag"><?cs var:Lang.outbox.channels.sms ?></span><?cs if:!Customer.phone ?> <small class="muted"><?cs var:Lang.customers.no_phone_for_sms ?></small><?cs /if ?> <?cs /if ?><?cs if:Customer.notify_email == "1" ?><span class="tag"><?cs var:Lang.outbox.channels.email ?></span><?cs if:!Customer.email ?> <small class="muted"><?cs var:Lang.customers.no_address_for_email ?></small><?cs /if ?> <?cs /if ?><?cs if:Customer.notify_sms != "1" && Customer.notify_email != "1" ?><?cs var:Lang.customers.no_channels ?><?cs /if ?><?cs if:Customer.notify_optout == "1" ?><br><small><?cs var:Lang.customers.opted_out ?></small><?cs /if ?></dd>
   <dt><?cs var:Lang.fields.notes ?></dt><dd class="pre"><?cs var:Customer.notes ?></dd>
   <dt><?cs var:Lang.customers.source ?></dt><dd><?cs var:Lang.customers.sources[Customer.source] ?>, <?cs var:Customer.created_at ?> UTC</dd>
 </dl>
@@ -66,10 +69,22 @@
 <?cs each:k = Contracts ?><tr>
 <td><a href="/admin/contracts/<?cs var:k.id ?>"><?cs var:k.id ?></a></td><td><?cs var:k.cell ?> <small class="muted"><?cs var:k.bank ?>, <?cs var:k.size ?></small></td>
 <td><?cs var:Lang.contracts.periods[k.period] ?></td><td class="num"><?cs var:k.price ?></td><td><?cs var:k.starts_on ?><?cs if:k.ends_on ?> – <?cs var:k.ends_on ?><?cs /if ?></td>
-<td><?cs call:contract_state(k.state) ?><?cs if:k.reason ?> <small><?cs var:k.reason ?></small><?cs /if ?></td>
+<td><?cs call:contract_state(k.state) ?><?cs if:k.arrears == "1" ?> <span class="tag arrears"><?cs var:Lang.contracts.arrears_short ?></span><?cs /if ?><?cs if:k.parked == "1" ?> <span class="tag parked"><?cs var:Lang.contracts.parked_short ?></span><?cs /if ?><?cs if:k.reason ?> <small><?cs var:k.reason ?></small><?cs /if ?></td>
 </tr><?cs /each ?>
 </tbody></table>
 <?cs /if ?>
 </section>
+
+<?cs if:Can.outbox_view ?>
+<section class="card" id="customer-messages">
+<div class="head"><h2><?cs var:Lang.customers.recent_messages ?></h2><a href="/admin/outbox?customer=<?cs var:Customer.id ?>"><?cs var:Lang.outbox.all_messages ?></a></div>
+<?cs if:subcount(Messages) == 0 ?><p class="muted"><?cs var:Lang.outbox.none ?></p><?cs else ?>
+<table class="list compact">
+<thead><?cs call:msg_head() ?></thead>
+<tbody><?cs call:msg_rows(Messages) ?></tbody>
+</table>
+<?cs /if ?>
+</section>
+<?cs /if ?>
 <?cs /def ?>
 <?cs include:"layout/layout.cs" ?>

@@ -35,6 +35,12 @@
   </div>
   <?cs call:text_field("co_holder_name", Customer.co_holder_name, "160", "text") ?>
   </fieldset>
+  <fieldset id="notify-prefs"><legend><?cs var:Lang.customers.notify ?></legend>
+    <label class="check"><input type="checkbox" name="notify_sms" value="1"<?cs if:Customer.notify_sms == "1" ?> checked<?cs /if ?><?cs call:field_class("notify_sms") ?>> <?cs var:Lang.fields.notify_sms ?></label>
+    <label class="check"><input type="checkbox" name="notify_email" value="1"<?cs if:Customer.notify_email == "1" ?> checked<?cs /if ?><?cs call:field_class("notify_email") ?>> <?cs var:Lang.fields.notify_email ?></label>
+    <label class="check"><input type="checkbox" name="notify_optout" value="1"<?cs if:Customer.notify_optout == "1" ?> checked<?cs /if ?><?cs call:field_class("notify_optout") ?>> <?cs var:Lang.fields.notify_optout ?></label>
+    <p class="muted"><small><?cs var:Lang.customers.notify_hint ?></small></p>
+  </fieldset>
   <label><?cs var:Lang.fields.payment_preference ?> <select name="payment_preference"<?cs call:field_class("payment_preference") ?>><?cs each:p = Choices.periods ?><option value="<?cs var:p ?>"<?cs if:p == Customer.payment_preference ?> selected<?cs /if ?>><?cs var:Lang.contracts.periods[p] ?></option><?cs /each ?></select></label>
   <label><?cs var:Lang.fields.notes ?> <textarea name="notes" rows="3" maxlength="1000"<?cs call:field_class("notes") ?>><?cs var:Customer.notes ?></textarea></label>
   <div class="actions"><button type="submit" class="primary"><?cs var:Lang.common.save ?></button> <a href="/admin/customers<?cs if:Customer.id ?>/<?cs var:Customer.id ?><?cs /if ?>"><?cs var:Lang.common.cancel ?></a></div>

@@ -17,6 +17,16 @@
   <dt><?cs var:Lang.fields.languages ?></dt><dd><?cs var:Site.languages ?></dd>
   <dt><?cs var:Lang.sites.modules ?></dt><dd><?cs call:modules(Site) ?></dd>
 </dl>
+<section class="card" id="billing">
+<h2><?cs var:Lang.sites.billing ?></h2>
+<dl class="facts">
+  <dt><?cs var:Lang.fields.bill_prorate ?></dt><dd><?cs var:Lang.sites.prorate[Site.bill_prorate] ?><br><small class="muted"><?cs var:Lang.sites.explain.bill_prorate ?></small></dd>
+  <dt><?cs var:Lang.fields.bill_notice_days ?></dt><dd><?cs var:Site.bill_notice_days ?><br><small class="muted"><?cs var:Lang.sites.explain.bill_notice_days ?></small></dd>
+  <dt><?cs var:Lang.fields.bill_overdue_days ?></dt><dd><?cs var:Site.bill_overdue_days ?><br><small class="muted"><?cs var:Lang.sites.explain.bill_overdue_days ?></small></dd>
+  <dt><?cs var:Lang.fields.bill_suspend_days ?></dt><dd><?cs var:Site.bill_suspend_days ?><br><small class="muted"><?cs var:Lang.sites.explain.bill_suspend_days ?></small></dd>
+  <dt><?cs var:Lang.fields.bill_max_periods ?></dt><dd><?cs var:Site.bill_max_periods ?><br><small class="muted"><?cs var:Lang.sites.explain.bill_max_periods ?></small></dd>
+</dl>
+</section>
 <h2><?cs var:Lang.sites.banks ?></h2>
 <?cs if:subcount(Banks) == 0 ?><p class="muted"><?cs var:Lang.banks.none ?></p><?cs else ?>
 <table class="list">

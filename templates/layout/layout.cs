@@ -18,6 +18,7 @@
     <?cs if:Can.enrollments_review ?><a href="/admin/enrollments"><?cs var:Lang.nav.enrollments ?> <span class="badge" id="enrollment-count" data-poll="/admin/enrollments/count"><?cs if:Pending.enrollments ?><?cs var:Pending.enrollments ?><?cs /if ?></span></a><?cs /if ?>
     <?cs if:Can.alarms_view ?><a href="/admin/alarms"><?cs var:Lang.nav.alarms ?> <span class="badge" id="alarm-count" data-poll="/admin/alarms/count" data-poll-interval="2000"><?cs if:Pending.alarms ?><?cs var:Pending.alarms ?><?cs /if ?></span></a><?cs /if ?>
     <?cs if:Can.visits_view ?><a href="/admin/visits"><?cs var:Lang.nav.visits ?></a><?cs /if ?>
+    <?cs if:Can.outbox_view ?><a href="/admin/outbox?state=attention"><?cs var:Lang.nav.outbox ?> <span class="badge" id="outbox-count" data-poll="/admin/outbox/count" title="<?cs var:Lang.outbox.badge_hint ?>"><?cs if:Pending.outbox ?><?cs var:Pending.outbox ?><?cs /if ?></span></a><?cs /if ?>
     <?cs if:Can.users_manage ?><a href="/admin/users"><?cs var:Lang.nav.users ?></a><?cs /if ?>
     <?cs if:Can.apikeys_manage ?><a href="/admin/apikeys"><?cs var:Lang.nav.apikeys ?></a><?cs /if ?>
     <?cs if:Can.audit_view ?><a href="/admin/audit"><?cs var:Lang.nav.audit ?></a><?cs /if ?>

@@ -18,6 +18,7 @@
 #include "secret.h"
 #include "migrate.h"
 #include "inventory.h"
+#include "outboxview.h"
 #include "fragcache.h"
 #include "render.h"
 #include "utf8.h"
@@ -77,6 +78,28 @@ static void test_roles(void **state)
     assert_false(auth_role_can("admin", "no.such.permission"));
     /* "operator" must not match inside another role's name by substring */
     assert_false(auth_role_can("mailroom_clerk", "cells.service"));
+    /* Messages and parked rent: operators decide, auditors only look. */
+    assert_true(auth_role_can("auditor", "outbox.view"));
+    assert_false(auth_role_can("auditor", "outbox.manage"));
+    assert_true(auth_role_can("operator", "outbox.manage"));
+    assert_false(auth_role_can("cashier", "outbox.view"));
+    assert_true(auth_role_can("operator", "contracts.billing"));
+    assert_false(auth_role_can("cashier", "contracts.billing"));
+}
+
+static void test_outbox_scope(void **state)
+{
+    (void)state;
+    int64_t sites[] = { 3 };
+    auth_user_t op = { .id = 1, .role = "operator", .all_sites = 1 };
+    auth_user_t scoped_admin = { .id = 2, .role = "admin", .sites = sites, .nsites = 1 };
+    /* Staff alerts (no site) are an administrator's, whatever their sites. */
+    assert_false(outboxview_can_see(&op, 0));
+    assert_true(outboxview_can_see(&op, 7));
+    assert_true(outboxview_can_see(&scoped_admin, 0));
+    assert_true(outboxview_can_see(&scoped_admin, 3));
+    assert_false(outboxview_can_see(&scoped_admin, 7));
+    assert_false(outboxview_can_see(NULL, 0));
 }
 
 static void test_site_scope(void **state)
@@ -223,6 +246,25 @@ static void test_inventory_validation(void **state)
     s.languages = ""; assert_int_equal(inv_validate_site(&s, "en,ru", &e), -1);
     s.languages = "e"; assert_int_equal(inv_validate_site(&s, "en,ru", &e), -1);
     s.languages = "en"; s.name = "   "; assert_int_equal(inv_validate_site(&s, "en,ru", &e), -1); assert_string_equal(e.code, "required");
+
+    /* Billing policy: each field refused by name; a site without one is fine. */
+    s.name = "Main";
+    inv_billing_t bp = { "daily", 5, 10, 30, 3 };
+    s.billing = &bp;
+    assert_int_equal(inv_validate_site(&s, "en,ru", &e), 0);
+    bp.prorate = "weekly"; assert_int_equal(inv_validate_billing(&bp, &e), -1); assert_string_equal(e.field, "bill_prorate");
+    assert_int_equal(inv_validate_site(&s, "en,ru", &e), -1); assert_string_equal(e.code, "bad_prorate");
+    bp.prorate = "none"; bp.notice_days = 61; assert_int_equal(inv_validate_billing(&bp, &e), -1); assert_string_equal(e.field, "bill_notice_days");
+    bp.notice_days = 0; assert_int_equal(inv_validate_billing(&bp, &e), 0);
+    bp.overdue_days = 0; assert_int_equal(inv_validate_billing(&bp, &e), -1); assert_string_equal(e.field, "bill_overdue_days");
+    bp.overdue_days = 365; bp.suspend_days = 365; assert_int_equal(inv_validate_billing(&bp, &e), -1);
+    assert_string_equal(e.code, "suspend_before_overdue");
+    bp.overdue_days = 364; assert_int_equal(inv_validate_billing(&bp, &e), 0);
+    bp.suspend_days = 366; assert_int_equal(inv_validate_billing(&bp, &e), -1); assert_string_equal(e.code, "bad_suspend_days");
+    bp.suspend_days = 365; bp.max_periods = 25; assert_int_equal(inv_validate_billing(&bp, &e), -1); assert_string_equal(e.field, "bill_max_periods");
+    bp.max_periods = 24; assert_int_equal(inv_validate_billing(&bp, &e), 0);
+    bp.max_periods = 0; assert_int_equal(inv_validate_billing(&bp, &e), -1);
+    s.billing = NULL; assert_int_equal(inv_validate_site(&s, "en,ru", &e), 0);
 
     assert_true(inv_valid_features(""));
     assert_true(inv_valid_features("charging,refrigerated"));
@@ -399,6 +441,7 @@ int main(void)
         cmocka_unit_test(test_status_text),
         cmocka_unit_test(test_roles),
         cmocka_unit_test(test_site_scope),
+        cmocka_unit_test(test_outbox_scope),
         cmocka_unit_test(test_csrf),
         cmocka_unit_test(test_passwords),
         cmocka_unit_test(test_token_hash),

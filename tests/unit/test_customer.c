@@ -135,6 +135,25 @@ static void other_fields(void **state)
     expect(&c, "address", "too_long");
 }
 
+/* Message preferences are 0 or 1 when given; not given, nothing is checked
+ * (lib/customer keeps the defaults or the stored choices). */
+static void notify_preferences(void **state)
+{
+    customer_t c = good();
+    c.notify_sms = 7;
+    expect(&c, NULL, NULL);
+    c.notify_given = 1;
+    expect(&c, "notify_sms", "invalid");
+    c.notify_sms = 0;
+    c.notify_email = -1;
+    expect(&c, "notify_email", "invalid");
+    c.notify_email = 1;
+    c.notify_optout = 2;
+    expect(&c, "notify_optout", "invalid");
+    c.notify_optout = 1;
+    expect(&c, NULL, NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -143,6 +162,7 @@ int main(void)
         cmocka_unit_test(document_rules),
         cmocka_unit_test(contact_rule),
         cmocka_unit_test(other_fields),
+        cmocka_unit_test(notify_preferences),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

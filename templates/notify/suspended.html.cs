@@ -1,0 +1,5 @@
+<?cs include:"notify/macros.cs" ?>
+<?cs call:html_open() ?>
+<p><strong><?cs var:Text.line ?></strong></p>
+<p><?cs var:Text.action ?></p>
+<?cs call:html_close() ?>
