@@ -273,6 +273,8 @@ static int close_form(web_req_t *req, int64_t id, int64_t customer_id, const cha
     if (rc) return page_db_fail(req, rc);
     const char *cur = hdf_get_value(render_hdf(r), "Contract.currency", "EUR");
     char buf[64];
+    render_set_int(r, s.rent_credit, "Quote.rent_credit_minor");
+    render_set(r, money_display(s.rent_credit, cur, buf, sizeof buf), "Quote.rent_credit");
     render_set(r, money_display(s.deposit_offset, cur, buf, sizeof buf), "Quote.deposit_offset");
     render_set(r, money_display(s.deposit_refund, cur, buf, sizeof buf), "Quote.deposit_refund");
     render_set_int(r, s.deposit_refund, "Quote.refund_minor");

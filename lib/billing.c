@@ -99,12 +99,12 @@ static int post_all(db_t *db, ledger_journal_t *js, int n, billing_summary_t *su
         int m = n - off < LEDGER_BATCH_MAX ? n - off : LEDGER_BATCH_MAX;
         ledger_err_t lerr = { 0 };
         rc = ledger_post_batch(db, &billing_actor, js + off, m, outs, statuses, &lerr);
-        if (rc != LEDGER_OK) {
+        if (rc > 0) {
             log_error("site %lld: charge refused (%s: %s)", (long long)s->id, lerr.field ? lerr.field : "?",
                       lerr.code ? lerr.code : "?");
-            if (rc > 0) rc = DB_ERR;
-            break;
+            rc = DB_ERR;
         }
+        if (rc != LEDGER_OK) break;   /* a refusal, or a db_status such as a deadlock to retry */
         for (int i = 0; i < m; i++)
             if (statuses[i] == LEDGER_OK) sum->charged++, add_total(sum, s->currency, js[off + i].amount);
     }
@@ -261,12 +261,18 @@ static int notice_tx(db_t *db, void *p)
     return rc;
 }
 
-static void merge(billing_summary_t *sum, const billing_summary_t *got)
+void billing_summary_add(billing_summary_t *to, const billing_summary_t *from)
 {
-    sum->seen += got->seen;
-    sum->charged += got->charged;
-    sum->contracts_charged += got->contracts_charged;
-    for (int i = 0; i < got->ntotals; i++) add_total(sum, got->totals[i].currency, got->totals[i].amount);
+    to->sites += from->sites;
+    to->seen += from->seen;
+    to->charged += from->charged;
+    to->contracts_charged += from->contracts_charged;
+    to->parked += from->parked;
+    to->notices += from->notices;
+    to->overdue += from->overdue;
+    to->suspended += from->suspended;
+    to->resumed += from->resumed;
+    for (int i = 0; i < from->ntotals; i++) add_total(to, from->totals[i].currency, from->totals[i].amount);
 }
 
 static int run_site(db_t *db, notice_t *notices, const site_t *s, billing_progress_fn progress, void *ctx,
@@ -279,7 +285,7 @@ static int run_site(db_t *db, notice_t *notices, const site_t *s, billing_progre
             snprintf(err, errlen, "site %lld: a batch of charges failed: %s", (long long)s->id, db_error(db));
             return rc;
         }
-        merge(sum, &x.got);
+        billing_summary_add(sum, &x.got);
         if (progress) progress(ctx, sum, s->id, s->name);
         if (x.rows < BATCH_CONTRACTS) break;
     }
@@ -392,26 +398,38 @@ static int site_of(const db_res_t *r, int i, site_t *s)
     return rp_parse(s->today_s, &s->today);
 }
 
-int billing_run(db_t *db, notice_t *notices, const char *as_of, int64_t site_id, billing_progress_fn progress,
-                void *ctx, billing_summary_t *out, char *err, size_t errlen)
+int billing_run(db_t *db, notice_t *notices, const billing_opts_t *o, billing_summary_t *out, char *err,
+                size_t errlen)
 {
+    const char *as_of = o->as_of;
     *out = (billing_summary_t){ 0 };
     err[0] = 0;
     if (as_of && !valid_moment(as_of)) {
         snprintf(err, errlen, "--as-of: not a time (YYYY-MM-DD HH:MM:SS, UTC): %s", as_of);
         return DB_ERR;
     }
+    /* The batches read ranges of (site, next period) FOR UPDATE while
+     * moving rows within that index: under REPEATABLE READ the next-key
+     * locks at a range's end reach into the next site's rows and two runs
+     * (or a run and a clerk making a contract) deadlock.  READ COMMITTED
+     * locks the rows read and no gaps; each batch still locks its rows and
+     * a contract's next period decides what is due. */
+    int rc = db_read_committed(db);
+    if (rc != DB_OK) {
+        snprintf(err, errlen, "cannot set the isolation level: %s", db_error(db));
+        return rc;
+    }
     arena_t *a = arena_new(1 << 14);
     if (!a) return DB_ERR;
     db_res_t *sites;
-    int rc = read_sites(db, a, as_of, site_id, &sites);
+    rc = read_sites(db, a, as_of, o->site_id, &sites);
     if (rc != DB_OK) {
         snprintf(err, errlen, "cannot read the sites: %s", db_error(db));
         arena_free(a);
         return rc;
     }
-    if (site_id && sites->nrows != 1) {
-        snprintf(err, errlen, "no site %lld", (long long)site_id);
+    if (o->site_id && sites->nrows != 1) {
+        snprintf(err, errlen, "no site %lld", (long long)o->site_id);
         arena_free(a);
         return DB_ERR_FK;
     }
@@ -419,7 +437,8 @@ int billing_run(db_t *db, notice_t *notices, const char *as_of, int64_t site_id,
     if (db_exec(db, "INSERT INTO billing_runs (as_of) VALUES (COALESCE(CAST(? AS DATETIME), UTC_TIMESTAMP()))", "s",
                 as_of) >= 0)
         run_id = db_last_id(db);
-    for (int i = 0; rc == DB_OK && i < sites->nrows; i++) {
+    int step = o->nshards > 1 ? o->nshards : 1;
+    for (int i = o->nshards > 1 ? o->shard : 0; rc == DB_OK && i < sites->nrows; i += step) {
         site_t s;
         if (site_of(sites, i, &s) != 0) {
             snprintf(err, errlen, "site %lld: no local date", (long long)s.id);
@@ -427,7 +446,7 @@ int billing_run(db_t *db, notice_t *notices, const char *as_of, int64_t site_id,
             break;
         }
         out->sites++;
-        rc = run_site(db, notices, &s, progress, ctx, out, err, errlen);
+        rc = run_site(db, notices, &s, o->progress, o->ctx, out, err, errlen);
     }
     if (run_id) finish_run(db, run_id, out, rc == DB_OK, err);
     arena_free(a);

@@ -31,11 +31,25 @@ typedef struct billing_summary {
 typedef void (*billing_progress_fn)(void *ctx, const billing_summary_t *so_far, int64_t site_id,
                                     const char *site_name);
 
-/* as_of: UTC "YYYY-MM-DD HH:MM:SS", NULL = now.  site_id: one site, 0 =
- * every site with the vault module.  notices may be NULL (no notices
- * put).  0 when the run finished, else a db_status with err filled. */
-int billing_run(db_t *db, notice_t *notices, const char *as_of, int64_t site_id, billing_progress_fn progress,
-                void *ctx, billing_summary_t *out, char *err, size_t errlen);
+typedef struct billing_opts {
+    const char *as_of;          /* UTC "YYYY-MM-DD HH:MM:SS"; NULL = now */
+    int64_t site_id;            /* one site; 0 = every site with the vault module */
+    /* Workers in parallel: this one takes every nshards-th site from
+     * shard (0-based); nshards 0 or 1 = all.  Sites are independent:
+     * runs on different sites share no rows but the audit chain head. */
+    int shard, nshards;
+    billing_progress_fn progress;
+    void *ctx;
+} billing_opts_t;
+
+/* notices may be NULL (no notices put).  0 when the run finished, else a
+ * db_status with err filled.  Switches the connection to READ COMMITTED
+ * (see billing.c). */
+int billing_run(db_t *db, notice_t *notices, const billing_opts_t *o, billing_summary_t *out, char *err,
+                size_t errlen);
+
+/* Adds a worker's summary to another (totals by currency). */
+void billing_summary_add(billing_summary_t *to, const billing_summary_t *from);
 
 /* An operator's decision on a parked contract: charge every period due
  * up to as_of (NULL = now) after all, or waive them (the contract carries

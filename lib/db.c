@@ -18,7 +18,7 @@ struct cached_stmt {
 
 struct db {
     MYSQL *conn;
-    int connected, in_tx;
+    int connected, in_tx, read_committed;
     char user[128], pass[256], socket[512], host[256], name[128];
     unsigned port;
     struct cached_stmt cache[STMT_CACHE];
@@ -60,8 +60,10 @@ static int connect_now(db_t *db)
     mysql_optionsv(db->conn, MYSQL_OPT_WRITE_TIMEOUT, &rw_timeout);
     mysql_optionsv(db->conn, MYSQL_SET_CHARSET_NAME, "utf8mb4");
     /* Everything is stored in UTC; strict mode turns silent truncation into errors. */
+#define SESSION_SETTINGS "SET time_zone = '+00:00'," \
+    " sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ENGINE_SUBSTITUTION,ERROR_FOR_DIVISION_BY_ZERO'"
     mysql_optionsv(db->conn, MYSQL_INIT_COMMAND,
-                   "SET time_zone = '+00:00', sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ENGINE_SUBSTITUTION,ERROR_FOR_DIVISION_BY_ZERO'");
+                   db->read_committed ? SESSION_SETTINGS ", tx_isolation = 'READ-COMMITTED'" : SESSION_SETTINGS);
     if (!mysql_real_connect(db->conn, db->host[0] ? db->host : NULL, db->user,
                             db->pass[0] ? db->pass : NULL, db->name, db->port,
                             db->socket[0] ? db->socket : NULL, CLIENT_MULTI_STATEMENTS)) {
@@ -97,6 +99,14 @@ db_t *db_open(const config_t *cfg, const char *account, char *err, size_t errlen
     /* Not connecting yet: a worker must start (and answer 503) even while
      * the database is down. */
     return db;
+}
+
+int db_read_committed(db_t *db)
+{
+    db->read_committed = 1;
+    if (!db->connected) return DB_OK;   /* set when it connects */
+    long n = db_exec(db, "SET SESSION tx_isolation = 'READ-COMMITTED'", "");
+    return n < 0 ? (int)n : DB_OK;
 }
 
 void db_close(db_t *db)

@@ -37,6 +37,11 @@ enum db_status {
 /* account names the DB.Accounts.<account> config entry (User, PasswordFile). */
 db_t *db_open(const config_t *cfg, const char *account, char *err, size_t errlen);
 void  db_close(db_t *db);
+/* The connection's transactions run READ COMMITTED from now on (and after
+ * every reconnect): locking reads lock the rows they return and no gaps,
+ * for bulk work that reads ranges other writers insert into.  Other
+ * connections keep REPEATABLE READ. */
+int   db_read_committed(db_t *db);
 int   db_ping(db_t *db);                 /* connects if needed; DB_OK or DB_ERR_GONE */
 
 int   db_query(db_t *db, arena_t *a, db_res_t **out, const char *sql, const char *types, ...);

@@ -67,16 +67,6 @@ static int kind_index(const char *kind)
 
 /* ---------- set-up ---------- */
 
-static void log_neoerr(const char *what, NEOERR *ne)
-{
-    STRING s;
-    string_init(&s);
-    nerr_error_string(ne, &s);
-    log_error("notice: %s: %s", what, s.buf ? s.buf : "?");
-    string_clear(&s);
-    nerr_ignore(&ne);
-}
-
 static int has_lang(const notice_t *n, const char *code)
 {
     for (int i = 0; i < n->nlangs; i++) if (!strcmp(n->langs[i], code)) return 1;
@@ -215,7 +205,7 @@ static int render_into(CSPARSE *cs, struct buf *b, int one_line, const char *wha
 {
     buf_clear(b);
     NEOERR *ne = cs_render(cs, b, append);
-    if (ne) { log_neoerr(what, ne); return -1; }
+    if (ne) { render_log_error(what, ne); return -1; }
     if (b->failed) { log_error("notice: %s: out of memory", what); return -1; }
     char *s = b->s;
     size_t start = 0, end = b->len;

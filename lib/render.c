@@ -22,7 +22,7 @@ struct render {
     int ncache;
 };
 
-static void log_neoerr(const char *what, NEOERR *ne)
+void render_log_error(const char *what, NEOERR *ne)
 {
     STRING s;
     string_init(&s);
@@ -160,10 +160,10 @@ static CSPARSE *template_for(render_t *r, const char *name)
         if (!strcmp(r->cache[i].name, name)) return r->cache[i].cs;
     CSPARSE *cs;
     NEOERR *ne = cs_init(&cs, r->hdf);
-    if (ne) { log_neoerr("cs_init", ne); return NULL; }
-    if ((ne = cgi_register_strfuncs(cs)) != STATUS_OK) { log_neoerr("strfuncs", ne); cs_destroy(&cs); return NULL; }
+    if (ne) { render_log_error("cs_init", ne); return NULL; }
+    if ((ne = cgi_register_strfuncs(cs)) != STATUS_OK) { render_log_error("strfuncs", ne); cs_destroy(&cs); return NULL; }
     ne = cs_parse_file(cs, name);
-    if (ne) { log_neoerr(name, ne); cs_destroy(&cs); return NULL; }
+    if (ne) { render_log_error(name, ne); cs_destroy(&cs); return NULL; }
     if (r->ncache < MAX_TEMPLATES) {
         r->cache[r->ncache].name = strdup(name);
         r->cache[r->ncache++].cs = cs;
@@ -185,7 +185,7 @@ int render_page(render_t *r, web_req_t *req, const char *name)
     int cached = 0;
     for (int i = 0; i < r->ncache; i++) if (r->cache[i].cs == cs) cached = 1;
     if (!cached) cs_destroy(&cs);
-    if (ne) { log_neoerr(name, ne); return 500; }
+    if (ne) { render_log_error(name, ne); return 500; }
     return 0;
 }
 
@@ -215,7 +215,7 @@ int render_string(render_t *r, const char *name, char **out, size_t *len)
     if (!cs) return 500;
     struct strbuf b = { 0 };
     NEOERR *ne = cs_render(cs, &b, emit_string);
-    if (ne) { log_neoerr(name, ne); free(b.buf); return 500; }
+    if (ne) { render_log_error(name, ne); free(b.buf); return 500; }
     if (b.failed) { free(b.buf); return 500; }
     if (!b.buf) b.buf = calloc(1, 1);
     *out = b.buf;

@@ -33,6 +33,8 @@ int         render_page(render_t *r, web_req_t *req, const char *name);
  * fragments kept in a cache); returns 0 or 500.  The caller frees *out. */
 int         render_string(render_t *r, const char *name, char **out, size_t *len);
 void        render_reset(render_t *r);
+/* Logs a ClearSilver error as "what: message" and frees it. */
+void        render_log_error(const char *what, NEOERR *ne);
 
 /* Setters that keep handler code short.  Keys are printf-style. */
 void render_set(render_t *r, const char *value, const char *keyfmt, ...) __attribute__((format(printf, 3, 4)));

@@ -21,6 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 
 static void usage(void)
 {
@@ -29,7 +32,7 @@ static void usage(void)
           "  create-admin --username NAME [--role ROLE] [--display-name TEXT]\n"
           "               [--sites all|ID,ID,...] [--password-file FILE|-]\n"
           "  verify\n"
-          "  billing run [--as-of 'YYYY-MM-DD HH:MM:SS' (UTC)] [--site ID] [--quiet]\n"
+          "  billing run [--as-of 'YYYY-MM-DD HH:MM:SS' (UTC)] [--site ID | --jobs N] [--quiet]\n"
           "  billing release CONTRACT charge|waive --reason TEXT [--as-of TIME]\n"
           "CONFIG defaults to $STRONGROOM_CONFIG.\n", stderr);
 }
@@ -158,15 +161,82 @@ static int cmd_verify(db_t *db)
 
 /* ---------- billing ---------- */
 
-struct run_view { int tty, quiet; };
+#define MAX_JOBS 16
+
+/* Progress on a terminal: one line kept up to date, or with several
+ * workers a line each time a worker starts a site. */
+struct run_view { int tty, quiet, worker, workers; int64_t last_site; };
 
 static void show_progress(void *ctx, const billing_summary_t *s, int64_t site_id, const char *site_name)
 {
-    const struct run_view *v = ctx;
+    struct run_view *v = ctx;
     if (!v->tty || v->quiet) return;
+    if (v->workers > 1) {
+        if (site_id != v->last_site)
+            fprintf(stderr, "worker %d: site %lld %s\n", v->worker + 1, (long long)site_id, site_name ? site_name : "");
+        v->last_site = site_id;
+        return;
+    }
     fprintf(stderr, "\rsite %lld %-24.24s  contracts %lld  periods charged %lld", (long long)site_id,
             site_name ? site_name : "", (long long)s->seen, (long long)s->charged);
     fflush(stderr);
+}
+
+/* What a worker process hands its parent through a pipe. */
+struct worker_result { int rc; billing_summary_t sum; char err[512]; };
+
+static void run_worker(const config_t *cfg, billing_opts_t o, struct worker_result *res)
+{
+    db_t *db = db_open(cfg, "billing", res->err, sizeof res->err);
+    notice_t *notices = db ? notice_new(cfg, res->err, sizeof res->err) : NULL;
+    res->rc = notices ? billing_run(db, notices, &o, &res->sum, res->err, sizeof res->err) : DB_ERR;
+    notice_free(notices);
+    db_close(db);
+}
+
+/* The run, in `jobs` processes of their own (each its own connection) that
+ * take every jobs-th site: sites share no rows, so the run scales with
+ * the database's cores.  A worker dies with the parent. */
+static int run_workers(const config_t *cfg, billing_opts_t o, struct run_view *view, int jobs,
+                       billing_summary_t *sum, char *err, size_t errlen)
+{
+    int fds[MAX_JOBS], started = 0, rc = DB_OK;
+    pid_t pids[MAX_JOBS];
+    *sum = (billing_summary_t){ 0 };
+    fflush(NULL);
+    for (; started < jobs; started++) {
+        int p[2];
+        if (pipe(p) != 0) break;
+        pid_t pid = fork();
+        if (pid < 0) { close(p[0]); close(p[1]); break; }
+        if (pid == 0) {
+            prctl(PR_SET_PDEATHSIG, SIGKILL);
+            close(p[0]);
+            struct worker_result res = { 0 };
+            view->worker = started;
+            o.shard = started;
+            o.nshards = jobs;
+            run_worker(cfg, o, &res);
+            ssize_t n = write(p[1], &res, sizeof res);
+            _exit(n == (ssize_t)sizeof res ? 0 : 1);
+        }
+        close(p[1]);
+        fds[started] = p[0];
+        pids[started] = pid;
+    }
+    if (started < jobs) { snprintf(err, errlen, "could not start worker %d", started + 1); rc = DB_ERR; }
+    for (int k = 0; k < started; k++) {
+        struct worker_result res;
+        size_t got = 0;
+        ssize_t n;
+        while (got < sizeof res && (n = read(fds[k], (char *)&res + got, sizeof res - got)) > 0) got += (size_t)n;
+        close(fds[k]);
+        waitpid(pids[k], NULL, 0);
+        if (got != sizeof res) res = (struct worker_result){ .rc = DB_ERR, .err = "a worker died" };
+        billing_summary_add(sum, &res.sum);
+        if (res.rc != DB_OK && rc == DB_OK) { rc = res.rc; snprintf(err, errlen, "worker %d: %.400s", k + 1, res.err); }
+    }
+    return rc;
 }
 
 static void print_summary(const billing_summary_t *s)
@@ -188,9 +258,10 @@ static int billing_cmd(db_t *db, const config_t *cfg, int argc, char **argv)
 {
     static const struct option opts[] = { { "as-of", required_argument, 0, 'a' }, { "quiet", no_argument, 0, 'q' },
                                           { "reason", required_argument, 0, 'r' },
-                                          { "site", required_argument, 0, 's' }, { 0, 0, 0, 0 } };
+                                          { "site", required_argument, 0, 's' }, { "jobs", required_argument, 0, 'j' },
+                                          { 0, 0, 0, 0 } };
     const char *as_of = NULL, *reason = NULL;
-    long long site = 0;
+    long long site = 0, jobs = sysconf(_SC_NPROCESSORS_ONLN);
     char *end = NULL;
     struct run_view view = { .tty = isatty(2) };
     int c;
@@ -202,6 +273,9 @@ static int billing_cmd(db_t *db, const config_t *cfg, int argc, char **argv)
         else if (c == 's') {
             site = strtoll(optarg, &end, 10);
             if (site <= 0 || *end) { usage(); return 2; }
+        } else if (c == 'j') {
+            jobs = strtoll(optarg, &end, 10);
+            if (jobs < 1 || jobs > MAX_JOBS || *end) { usage(); return 2; }
         }
         else { usage(); return 2; }
     }
@@ -224,12 +298,20 @@ static int billing_cmd(db_t *db, const config_t *cfg, int argc, char **argv)
     }
     if (strcmp(what, "run") != 0) { usage(); return 2; }
     char err[512];
-    notice_t *notices = notice_new(cfg, err, sizeof err);
-    if (!notices) { fprintf(stderr, "billing: notices: %s\n", err); return 1; }
     billing_summary_t sum;
-    int rc = billing_run(db, notices, as_of, site, show_progress, &view, &sum, err, sizeof err);
-    if (view.tty && !view.quiet) fputc('\n', stderr);
-    notice_free(notices);
+    billing_opts_t o = { .as_of = as_of, .site_id = site, .progress = show_progress, .ctx = &view };
+    if (site || jobs <= 1) {
+        notice_t *notices = notice_new(cfg, err, sizeof err);
+        if (!notices) { fprintf(stderr, "billing: notices: %s\n", err); return 1; }
+        int rc = billing_run(db, notices, &o, &sum, err, sizeof err);
+        notice_free(notices);
+        if (view.tty && !view.quiet) fputc('\n', stderr);
+        print_summary(&sum);
+        if (rc != DB_OK) { fprintf(stderr, "billing: %s\n", err); return 1; }
+        return 0;
+    }
+    view.workers = (int)(jobs > MAX_JOBS ? MAX_JOBS : jobs);
+    int rc = run_workers(cfg, o, &view, view.workers, &sum, err, sizeof err);
     print_summary(&sum);
     if (rc != DB_OK) { fprintf(stderr, "billing: %s\n", err); return 1; }
     return 0;

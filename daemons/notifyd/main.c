@@ -199,6 +199,9 @@ int main(int argc, char **argv)
     static nd_settings_t s;
     if (nd_settings_load(cfg, worker, &s, err, sizeof err) != 0) {
         log_error("not starting: %s", err);
+        nd_settings_free(&s);
+        config_free(cfg);
+        curl_global_cleanup();
         return 1;
     }
     db_t *db = db_open(cfg, "notifyd", err, sizeof err);

@@ -9,11 +9,12 @@
 <dl class="facts">
   <dt><?cs var:Lang.contracts.balance_now ?></dt><dd><?cs call:balance(Balance) ?></dd>
   <dt><?cs var:Lang.contracts.deposit_held ?></dt><dd><?cs var:Contract.deposit_held ?></dd>
+  <?cs if:Quote.rent_credit_minor > 0 ?><dt><?cs var:Lang.contracts.rent_credit ?></dt><dd><?cs var:Quote.rent_credit ?></dd><?cs /if ?>
   <dt><?cs var:Lang.contracts.deposit_offset ?></dt><dd><?cs var:Quote.deposit_offset ?></dd>
   <dt><?cs var:Lang.contracts.deposit_refund ?></dt><dd><strong><?cs var:Quote.deposit_refund ?></strong></dd>
   <dt><?cs var:Lang.contracts.balance_after ?></dt><dd><?cs call:balance(Quote.balance_after) ?></dd>
 </dl>
-<p class="muted"><?cs var:Lang.contracts.no_rent_refund ?></p>
+<?cs if:Quote.rent_credit_minor == 0 ?><p class="muted"><?cs var:Lang.contracts.no_rent_refund ?></p><?cs /if ?>
 </section>
 <form method="post" action="/admin/contracts/<?cs var:Contract.id ?>/close" class="card stack">
   <?cs call:csrf() ?>

@@ -37,10 +37,13 @@ def charges(stack, contract):
         " WHERE contract_id = %s AND kind = 'charge' ORDER BY idem_key", contract)]
 
 
-def close(stack, session, contract, ends_on):
-    """Closes a contract through the back office's close form."""
+def close(stack, session, contract, ends_on, shows=None):
+    """Closes a contract through the back office's close form, whose
+    settlement must show the text `shows` when given."""
     page = session.get(f"{stack.base}/admin/contracts/{contract}/close", params={"ends_on": ends_on})
     assert page.status_code == 200, page.text[:300]
+    if shows:
+        assert shows in page.text, page.text
     r = session.post(f"{stack.base}/admin/contracts/{contract}/close", allow_redirects=False,
                      data={"_csrf": csrf_of(page.text), "idem_key": hidden(page.text, "idem_key"), "ends_on": ends_on,
                            "method": "cash"})
@@ -200,7 +203,7 @@ def test_proration_policy_at_start_and_close(stack, vault, login):
     k = vault.contract(c["id"], starts_on="2026-03-10")
     assert charges(stack, k["id"])[0][1] == round(3000 * 22 / 31)
     run(stack, vault.site, "2026-04-01 00:00:00")
-    close(stack, admin, k["id"], "2026-04-10")
+    close(stack, admin, k["id"], "2026-04-10", shows="Unused rent given back")
     credit = stack.sql("SELECT amount, memo FROM ledger_journals WHERE contract_id = %s AND kind = 'credit'", k["id"])
     assert [int(credit[0][0])] == [round(3000 * 20 / 30)] and "unused rent" in credit[0][1], credit
     assert one(stack, "SELECT next_period_on IS NULL FROM contracts WHERE id = %s", k["id"]) == "1"
@@ -212,7 +215,7 @@ def test_proration_policy_at_start_and_close(stack, vault, login):
     k = vault.contract(c["id"], starts_on="2026-03-10")
     assert charges(stack, k["id"])[0][1] == 3000
     run(stack, vault.site, "2026-04-01 00:00:00")
-    close(stack, admin, k["id"], "2026-04-10")
+    close(stack, admin, k["id"], "2026-04-10", shows="Rent already charged in advance is not refunded.")
     assert count(stack, "SELECT COUNT(*) FROM ledger_journals WHERE contract_id = %s AND kind = 'credit'", k["id"]) == 0
     assert_ledger_holds(stack)
 
@@ -277,4 +280,31 @@ def test_killed_runs_charge_every_period_exactly_once(stack, vault):
     assert len(per) == 6000 and all(int(n) == 3 for _, n in per), [r for r in per if r[1] != "3"][:5]
     assert count(stack, "SELECT COUNT(*) FROM contracts WHERE id BETWEEN %s AND %s"
                         " AND next_period_on = '2026-05-01' AND next_period_no = 4", first, last) == 6000
+    assert_ledger_holds(stack)
+
+
+def test_parallel_runs_charge_once_and_do_not_deadlock(stack, vault):
+    """The timer's run in workers over sites, and two runs started at once
+    on the same site: every period charged once, every run succeeds."""
+    other = Vault(stack, deposit=0).site
+    spans = [bulk_contracts(stack.sql, s, 3000, "2019-12-10", "2020-01-01") for s in (vault.site, other)]
+    # Only these contracts have a period due this early: the run over
+    # every site touches nothing of the other tests'.
+    code, out, err = ctl(stack, "billing", "run", "--jobs", "2", "--as-of", "2020-01-01 06:00:00")
+    assert "6000 charged (6000 periods)" in out, (out, err)
+    assert count(stack, "SELECT COUNT(*) FROM billing_runs WHERE as_of = '2020-01-01 06:00:00'") == 2   # a row a worker
+    for first, last in spans:
+        assert count(stack, "SELECT COUNT(*) FROM ledger_journals WHERE kind = 'charge' AND contract_id BETWEEN %s AND %s",
+                     first, last) == 3000
+    argv = [os.path.join(stack.build, "bin", "strongroomctl"), "-c", os.path.join(stack.var, "strongroom.hdf"),
+            "billing", "run", "--as-of", "2020-02-01 06:00:00", "--quiet", "--site"]
+    runs = [subprocess.Popen(argv + [str(s)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for s in (vault.site, vault.site, other, other)]
+    results = [p.communicate() + (p.returncode,) for p in runs]
+    assert all(rc == 0 for _, _, rc in results), results
+    for first, last in spans:
+        assert count(stack, "SELECT COUNT(*) FROM ledger_journals WHERE kind = 'charge' AND contract_id BETWEEN %s AND %s",
+                     first, last) == 6000
+    code, _, err = ctl(stack, "billing", "run", "--jobs", "0", check=False)
+    assert code == 2 and "usage" in err
     assert_ledger_holds(stack)
