@@ -1,7 +1,7 @@
 /* The double-entry ledger; ledger.h is the specification.
  *
  * A posting, or a batch of them, is: input checks in C (before any DB
- * work), one CALL of the procedure ledger_post_batch (sql/migrations/0005),
+ * work), one CALL of the procedure ledger_post_batch (sql/migrations/0005, 0010),
  * which checks owners and keys, locks and creates accounts, numbers the
  * documents, writes journals, entries and balances and leaves the audit
  * chain head locked, then one INSERT of the audit rows (their BLAKE2b
@@ -142,7 +142,7 @@ static int lookup_key(db_t *db, arena_t *a, const char *key, int64_t site_id, in
     return replayed(db, a, db_cell_int(r, 0, 0), db_cell_int(r, 0, 1), db_cell_int(r, 0, 2), out);
 }
 
-/* The batch as the procedure reads it (sql/migrations/0005): one object
+/* The batch as the procedure reads it (sql/migrations/0005, 0010): one object
  * per journal; optional members left out rather than null. */
 static char *batch_json(const ledger_journal_t *js, int n)
 {
@@ -187,12 +187,66 @@ static int dup_on(db_t *db, const char *index)
     return strstr(db_error(db), index) != NULL;
 }
 
+/* One audit row per posted journal, with what it posted. */
+static audit_entry_t *audit_rows(arena_t *a, const ledger_journal_t *js, int n, const int *statuses,
+                                 const ledger_posted_t *outs, const char *currency, int posted)
+{
+    audit_entry_t *rows = arena_alloc(a, sizeof *rows * (size_t)posted);
+    int k = 0;
+    for (int i = 0; rows && i < n; i++) {
+        if (statuses[i] != LEDGER_OK) continue;
+        const ledger_journal_t *j = &js[i];
+        rows[k] = (audit_entry_t){
+            .action = arena_printf(a, "ledger.%s", j->kind), .object_type = "journal",
+            .object_id = outs[i].journal_id, .site_id = j->site_id,
+            .detail = arena_printf(a, "{\"kind\":\"%s\",\"amount\":%lld,\"currency\":\"%s\",\"customer_id\":%lld,"
+                                      "\"contract_id\":%lld,\"doc_number\":%lld,\"reverses_id\":%lld}",
+                                   j->kind, (long long)j->amount, currency, (long long)j->customer_id,
+                                   (long long)j->contract_id, (long long)outs[i].doc_number, (long long)j->reverses_id),
+        };
+        if (!rows[k].action || !rows[k].detail) return NULL;
+        k++;
+    }
+    return rows;
+}
+
+/* One audit row for the whole batch (LEDGER_AUDIT_BATCH): its count, kind
+ * and total, and every journal it posted by id, so each one is still named
+ * in the chain.  The journals themselves carry the rest and are never
+ * updated.  Object: the first journal posted. */
+static audit_entry_t *batch_audit_row(arena_t *a, const ledger_journal_t *js, int n, const int *statuses,
+                                      const ledger_posted_t *outs, const char *currency)
+{
+    json_t *ids = json_array();
+    int64_t total = 0, first = 0;
+    const char *kind = NULL;
+    for (int i = 0; ids && i < n; i++) {
+        if (statuses[i] != LEDGER_OK) continue;
+        if (!first) first = outs[i].journal_id;
+        kind = !kind || !strcmp(kind, js[i].kind) ? js[i].kind : "mixed";
+        if (__builtin_add_overflow(total, js[i].amount, &total) ||
+            json_array_append_new(ids, json_integer((json_int_t)outs[i].journal_id)) != 0)
+            json_decref(ids), ids = NULL;
+    }
+    json_t *detail = ids ? json_pack("{s:s, s:I, s:I, s:s, s:o}", "kind", kind ? kind : "", "count",
+                                     (json_int_t)json_array_size(ids), "amount", (json_int_t)total,
+                                     "currency", currency, "journals", ids)
+                         : NULL;
+    char *text = detail ? json_dumps(detail, JSON_COMPACT) : NULL;
+    json_decref(detail);
+    audit_entry_t *row = text ? arena_alloc(a, sizeof *row) : NULL;
+    if (row) *row = (audit_entry_t){ .action = "ledger.batch", .object_type = "journal", .object_id = first,
+                                     .site_id = js[0].site_id, .detail = arena_strdup(a, text) };
+    free(text);
+    return row && row->detail ? row : NULL;
+}
+
 /* Everything between begin and commit: the procedure ledger_post_batch
  * posts the journals in the server in one round trip and leaves the audit
  * chain head locked; the audit rows, whose BLAKE2b hashes are computed
  * here, are the second and last.  Returns a ledger_status or a db_status. */
-static int batch_body(db_t *db, arena_t *a, const audit_actor_t *who, const ledger_journal_t *js, int n,
-                      ledger_posted_t *outs, int *statuses, ledger_err_t *err)
+static int batch_body(db_t *db, arena_t *a, const audit_actor_t *who, ledger_audit_t audit,
+                      const ledger_journal_t *js, int n, ledger_posted_t *outs, int *statuses, ledger_err_t *err)
 {
     char *batch = batch_json(js, n);
     if (!batch) return DB_ERR;
@@ -229,23 +283,11 @@ static int batch_body(db_t *db, arena_t *a, const audit_actor_t *who, const ledg
     if (!db_cell_int(r, 0, 8))
         log_warn("site %lld: time zone unknown to the database; dated postings in UTC", (long long)js[0].site_id);
 
-    audit_entry_t *rows = arena_alloc(a, sizeof *rows * (size_t)posted);
+    audit_entry_t *rows = audit == LEDGER_AUDIT_BATCH ? batch_audit_row(a, js, n, statuses, outs, db_cell(r, 0, 5))
+                                                      : audit_rows(a, js, n, statuses, outs, db_cell(r, 0, 5), posted);
     if (!rows) return DB_ERR;
-    int k = 0;
-    for (int i = 0; i < n; i++) {
-        if (statuses[i] != LEDGER_OK) continue;
-        const ledger_journal_t *j = &js[i];
-        rows[k++] = (audit_entry_t){
-            .action = arena_printf(a, "ledger.%s", j->kind), .object_type = "journal",
-            .object_id = outs[i].journal_id, .site_id = j->site_id,
-            .detail = arena_printf(a, "{\"kind\":\"%s\",\"amount\":%lld,\"currency\":\"%s\",\"customer_id\":%lld,"
-                                      "\"contract_id\":%lld,\"doc_number\":%lld,\"reverses_id\":%lld}",
-                                   j->kind, (long long)j->amount, db_cell(r, i, 5), (long long)j->customer_id,
-                                   (long long)j->contract_id, (long long)outs[i].doc_number, (long long)j->reverses_id),
-        };
-        if (!rows[k - 1].action || !rows[k - 1].detail) return DB_ERR;
-    }
-    rc = audit_append(db, db_cell_int(r, 0, 6), db_cell(r, 0, 7), who, rows, posted);
+    rc = audit_append(db, db_cell_int(r, 0, 6), db_cell(r, 0, 7), who, rows,
+                      audit == LEDGER_AUDIT_BATCH ? 1 : posted);
     return rc ? rc : LEDGER_OK;
 }
 
@@ -265,6 +307,12 @@ int ledger_check_batch(const ledger_journal_t *js, int n, int *statuses, ledger_
 int ledger_post_batch(db_t *db, const audit_actor_t *who, const ledger_journal_t *js, int n,
                       ledger_posted_t *outs, int *statuses, ledger_err_t *err)
 {
+    return ledger_post_batch_audited(db, who, LEDGER_AUDIT_EACH, js, n, outs, statuses, err);
+}
+
+int ledger_post_batch_audited(db_t *db, const audit_actor_t *who, ledger_audit_t audit, const ledger_journal_t *js,
+                              int n, ledger_posted_t *outs, int *statuses, ledger_err_t *err)
+{
     ledger_err_t spare;
     if (!err) err = &spare;
     for (int i = 0; i < n && i <= LEDGER_BATCH_MAX; i++) outs[i] = (ledger_posted_t){ 0 };
@@ -275,7 +323,7 @@ int ledger_post_batch(db_t *db, const audit_actor_t *who, const ledger_journal_t
 
     if (db_in_tx(db)) {
         /* The caller's transaction: nothing here may roll it back. */
-        rc = batch_body(db, a, who, js, n, outs, statuses, err);
+        rc = batch_body(db, a, who, audit, js, n, outs, statuses, err);
         if (rc == DB_ERR_DUP) {
             /* Our twin committed.  A lone journal without a document wrote
              * nothing yet and the twin is the answer; otherwise a counter
@@ -295,7 +343,7 @@ int ledger_post_batch(db_t *db, const audit_actor_t *who, const ledger_journal_t
         arena_reset(a);
         *err = (ledger_err_t){ 0 };
         if ((rc = db_begin(db)) != DB_OK) break;
-        rc = batch_body(db, a, who, js, n, outs, statuses, err);
+        rc = batch_body(db, a, who, audit, js, n, outs, statuses, err);
         if (rc == LEDGER_OK) {
             rc = db_commit(db);
             if (rc == DB_OK) break;

@@ -60,6 +60,9 @@ GRANT SELECT, INSERT ON ledger_journals             TO 'sr_backoffice'@'localhos
 GRANT SELECT, INSERT ON ledger_entries              TO 'sr_backoffice'@'localhost';
 GRANT SELECT, INSERT, UPDATE ON doc_counters        TO 'sr_backoffice'@'localhost';
 GRANT EXECUTE ON PROCEDURE ledger_post_batch        TO 'sr_backoffice'@'localhost';
+-- ledger_post_batch keeps its batch in session-private MEMORY tables (0010);
+-- ON * is the database this file is applied to.
+GRANT CREATE TEMPORARY TABLES ON *                 TO 'sr_backoffice'@'localhost';
 GRANT SELECT, INSERT, UPDATE ON tablets             TO 'sr_backoffice'@'localhost';
 GRANT SELECT, UPDATE ON enrollment_requests         TO 'sr_backoffice'@'localhost';
 GRANT SELECT, INSERT, UPDATE ON visits              TO 'sr_backoffice'@'localhost';
@@ -76,6 +79,9 @@ GRANT SELECT, INSERT ON ledger_journals             TO 'sr_api'@'localhost';
 GRANT SELECT, INSERT ON ledger_entries              TO 'sr_api'@'localhost';
 GRANT SELECT, INSERT, UPDATE ON doc_counters        TO 'sr_api'@'localhost';
 GRANT EXECUTE ON PROCEDURE ledger_post_batch        TO 'sr_api'@'localhost';
+-- ledger_post_batch keeps its batch in session-private MEMORY tables (0010);
+-- ON * is the database this file is applied to.
+GRANT CREATE TEMPORARY TABLES ON *                 TO 'sr_api'@'localhost';
 GRANT SELECT, INSERT, UPDATE ON visits              TO 'sr_api'@'localhost';
 GRANT SELECT, INSERT ON api_idempotency             TO 'sr_api'@'localhost';
 GRANT UPDATE (object_id) ON api_idempotency        TO 'sr_api'@'localhost';
@@ -152,6 +158,9 @@ GRANT SELECT, INSERT ON ledger_journals             TO 'sr_billing'@'localhost';
 GRANT SELECT, INSERT ON ledger_entries              TO 'sr_billing'@'localhost';
 GRANT SELECT, INSERT, UPDATE ON doc_counters        TO 'sr_billing'@'localhost';
 GRANT EXECUTE ON PROCEDURE ledger_post_batch        TO 'sr_billing'@'localhost';
+-- ledger_post_batch keeps its batch in session-private MEMORY tables (0010);
+-- ON * is the database this file is applied to.
+GRANT CREATE TEMPORARY TABLES ON *                 TO 'sr_billing'@'localhost';
 GRANT SELECT, INSERT, UPDATE, DELETE ON customer_dues TO 'sr_billing'@'localhost';
 GRANT SELECT, INSERT ON outbox                      TO 'sr_billing'@'localhost';
 GRANT SELECT, INSERT, UPDATE ON billing_runs        TO 'sr_billing'@'localhost';

@@ -4,6 +4,7 @@ with --as-of, against the real stack: contracts are made through the API
 lib/ledger, and the tests read the tables and `strongroomctl verify`.
 Every run is limited to the test's own site (--site), so other tests'
 contracts are never touched."""
+import json
 import os
 import random
 import signal
@@ -89,11 +90,18 @@ def test_monthly_periods_on_the_first_once(stack, vault):
     memo = one(stack, "SELECT memo FROM ledger_journals WHERE idem_key = %s", f"rent:{k['id']}:2026-04-01")
     assert memo == "Rent 2026-04-01 to 2026-04-30"
     assert balance(stack, c["id"]) == round(3000 * 17 / 31) + 4 * 3000
-    # Every charge has its invoice number and its audit row.
+    # Every charge has its invoice number, and is named in the audit row
+    # of its batch (one row per batch, listing every journal it posted).
     assert count(stack, "SELECT COUNT(*) FROM ledger_journals WHERE contract_id = %s AND doc_series = 'invoice'"
                         " AND doc_number IS NOT NULL", k["id"]) == 5
-    assert count(stack, "SELECT COUNT(*) FROM audit_log a JOIN ledger_journals j ON a.object_type = 'journal'"
-                        " AND a.object_id = j.id WHERE j.contract_id = %s AND a.actor_name = 'billing'", k["id"]) == 4
+    assert count(stack, "SELECT COUNT(*) FROM ledger_journals j WHERE j.contract_id = %s AND j.posted_by = 'billing'"
+                        " AND EXISTS (SELECT 1 FROM audit_log a WHERE a.action = 'ledger.batch' AND a.actor_name = 'billing'"
+                        " AND JSON_CONTAINS(JSON_EXTRACT(a.detail, '$.journals'), CAST(j.id AS CHAR)))", k["id"]) == 4
+    batch = json.loads(one(stack, "SELECT detail FROM audit_log WHERE action = 'ledger.batch' AND actor_name = 'billing'"
+                                  " AND site_id = %s ORDER BY id DESC LIMIT 1", vault.site))
+    assert batch["kind"] == "charge" and batch["count"] == len(batch["journals"]) and batch["currency"] == "EUR"
+    assert batch["amount"] == count(stack, "SELECT SUM(amount) FROM ledger_journals WHERE id IN (%s)"
+                                           % ",".join(map(str, batch["journals"])))
     assert_ledger_holds(stack)
 
 
