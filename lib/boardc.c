@@ -1,15 +1,9 @@
 #include "boardc.h"
-#include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
+#include "linesock.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <time.h>
-#include <unistd.h>
 
 const char *const boardc_outcomes[] = { "opened", "acknowledged", "jammed", "no_answer", "expired", "unknown",
                                         "refused", NULL };
@@ -126,109 +120,12 @@ int boardc_parse_open(const json_t *reply, const char *want_id, boardc_result_t 
     return BOARDC_OK;
 }
 
-/* ---------- the socket ---------- */
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int left(int64_t deadline)
-{
-    int64_t l = deadline - now_ms();
-    return l > 0 ? (int)l : 0;
-}
-
-/* Waits for events on fd until the deadline: 1 ready, 0 timed out, -1 error. */
-static int wait_fd(int fd, short events, int64_t deadline)
-{
-    for (;;) {
-        struct pollfd p = { .fd = fd, .events = events };
-        int n = poll(&p, 1, left(deadline));
-        if (n < 0 && errno == EINTR) continue;
-        return n < 0 ? -1 : n > 0;
-    }
-}
-
-static int connect_to(const char *path, int64_t deadline, char *err, size_t errlen)
-{
-    struct sockaddr_un sa = { .sun_family = AF_UNIX };
-    if (strlen(path) >= sizeof sa.sun_path) return say(err, errlen, -1, "boardd's socket path is too long");
-    memcpy(sa.sun_path, path, strlen(path) + 1);
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (fd < 0) return say(err, errlen, -1, "socket: %s", strerror(errno));
-    for (;;) {
-        if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0) return fd;
-        /* A full listen queue: boardd is there but busy; try again shortly. */
-        if (errno == EAGAIN && left(deadline) > 0) { poll(NULL, 0, 5); continue; }
-        if (errno == EINTR) continue;
-        if (errno == EINPROGRESS && wait_fd(fd, POLLOUT, deadline) == 1) {
-            int e = 0;
-            socklen_t el = sizeof e;
-            if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &el) == 0 && e == 0) return fd;
-            errno = e ? e : ETIMEDOUT;
-        }
-        int e = errno == EAGAIN || errno == EINPROGRESS ? ETIMEDOUT : errno;
-        close(fd);
-        return say(err, errlen, -1, "boardd is not reachable at %s: %s", path, strerror(e));
-    }
-}
-
-static int send_line(int fd, const char *buf, size_t len, int64_t deadline, char *err, size_t errlen)
-{
-    size_t done = 0;
-    while (done < len) {
-        ssize_t n = send(fd, buf + done, len - done, MSG_NOSIGNAL);
-        if (n > 0) { done += (size_t)n; continue; }
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0 && errno == EAGAIN) {
-            if (wait_fd(fd, POLLOUT, deadline) == 1) continue;
-            return say(err, errlen, -1, "boardd did not take the request in time");
-        }
-        return say(err, errlen, -1, "boardd did not take the request: %s", n < 0 ? strerror(errno) : "closed");
-    }
-    return 0;
-}
-
-/* Reads up to the first newline into a malloc'd buffer (*line, *len without it). */
-static int read_line(int fd, int64_t deadline, char **line, size_t *len, char *err, size_t errlen)
-{
-    size_t cap = 4096, n = 0;
-    char *buf = malloc(cap);
-    if (!buf) return say(err, errlen, BOARDC_NO_REPLY, "out of memory");
-    for (;;) {
-        char *nl = n ? memchr(buf, '\n', n) : NULL;
-        if (nl) { *line = buf; *len = (size_t)(nl - buf); return BOARDC_OK; }
-        if (n == cap) {
-            if (cap >= BOARDC_MAX_REPLY) { free(buf); return say(err, errlen, BOARDC_BAD_REPLY, "boardd's reply is too long"); }
-            char *bigger = realloc(buf, cap * 2);
-            if (!bigger) { free(buf); return say(err, errlen, BOARDC_NO_REPLY, "out of memory"); }
-            buf = bigger;
-            cap *= 2;
-        }
-        ssize_t got = recv(fd, buf + n, cap - n, 0);
-        if (got > 0) { n += (size_t)got; continue; }
-        if (got < 0 && errno == EINTR) continue;
-        if (got < 0 && errno == EAGAIN) {
-            int w = wait_fd(fd, POLLIN, deadline);
-            if (w == 1) continue;
-            free(buf);
-            return say(err, errlen, BOARDC_NO_REPLY, "boardd did not answer in time");
-        }
-        free(buf);
-        return say(err, errlen, BOARDC_NO_REPLY, "boardd closed the connection without a reply%s%s",
-                   got < 0 ? ": " : "", got < 0 ? strerror(errno) : "");
-    }
-}
-
 /* One exchange: the reply object (OK or REFUSED) or a failure. */
 static int exchange(const char *sock_path, const json_t *request, int timeout_ms, json_t **reply,
                     char *err, size_t errlen)
 {
     *reply = NULL;
-    int64_t start = now_ms(), deadline = start + (timeout_ms > 0 ? timeout_ms : 1);
+    int64_t start = linesock_now_ms(), deadline = start + (timeout_ms > 0 ? timeout_ms : 1);
     int64_t connect_by = start + (timeout_ms < BOARDC_CONNECT_MS ? timeout_ms : BOARDC_CONNECT_MS);
     char *text = json_dumps(request, JSON_COMPACT);
     if (!text) return say(err, errlen, BOARDC_BAD_REQUEST, "the request cannot be written as JSON");
@@ -238,18 +135,23 @@ static int exchange(const char *sock_path, const json_t *request, int timeout_ms
     snprintf(line, tl + 2, "%s\n", text);
     free(text);
 
-    int fd = connect_to(sock_path, connect_by, err, errlen);
-    if (fd < 0) { free(line); return BOARDC_UNREACHABLE; }
-    int rc = send_line(fd, line, tl + 1, deadline, err, errlen);
+    linesock_t ls;
+    if (linesock_connect(&ls, "boardd", sock_path, BOARDC_MAX_REPLY, connect_by, err, errlen) != 0) {
+        free(line);
+        return BOARDC_UNREACHABLE;
+    }
+    int rc = linesock_send(&ls, line, tl + 1, deadline, err, errlen);
     free(line);
-    if (rc != 0) { close(fd); return BOARDC_UNREACHABLE; }
+    if (rc != 0) { linesock_close(&ls); return BOARDC_UNREACHABLE; }
     char *answer = NULL;
     size_t alen = 0;
-    rc = read_line(fd, deadline, &answer, &alen, err, errlen);
-    close(fd);
-    if (rc != BOARDC_OK) return rc;
+    rc = linesock_read(&ls, deadline, &answer, &alen, err, errlen);
+    if (rc != LINESOCK_LINE) {
+        linesock_close(&ls);
+        return rc == LINESOCK_TOO_LONG ? BOARDC_BAD_REPLY : BOARDC_NO_REPLY;
+    }
     rc = boardc_parse_reply(answer, alen, reply, err, errlen);
-    free(answer);
+    linesock_close(&ls);
     return rc;
 }
 

@@ -372,25 +372,55 @@ static int write_records(FCGX_Request *fr, const char *buf, size_t len)
     return 0;
 }
 
+/* The response head: status, the handler's headers, Content-Type when
+ * it set none, and Content-Length unless the body is streamed. */
+static size_t response_head(const web_req_t *r, char *head, size_t cap, int streamed)
+{
+    size_t hn = (size_t)snprintf(head, cap, "Status: %d %s\r\n", r->status, web_status_text(r->status));
+    int has_ctype = 0;
+    for (web_header_t *h = r->headers; h; h = h->next) {
+        if (!strcasecmp(h->name, "Content-Type")) has_ctype = 1;
+        int n = snprintf(head + hn, cap - hn, "%s: %s\r\n", h->name, h->value);
+        if (n < 0 || (size_t)n >= cap - hn) break;    /* headers are ours and small */
+        hn += (size_t)n;
+    }
+    int n = streamed ? snprintf(head + hn, cap - hn, "\r\n")
+                     : snprintf(head + hn, cap - hn, "%sContent-Length: %zu\r\n\r\n",
+                                has_ctype ? "" : "Content-Type: text/html; charset=utf-8\r\n", r->out_len);
+    if (n > 0 && (size_t)n < cap - hn) hn += (size_t)n;
+    return hn;
+}
+
 static void send_response(web_req_t *r, FCGX_Request *fr)
 {
     /* The head goes in front of the body in the same buffer, so the whole
      * response is one contiguous run of bytes. */
     char head[4096];
-    size_t hn = (size_t)snprintf(head, sizeof head, "Status: %d %s\r\n", r->status, web_status_text(r->status));
-    int has_ctype = 0;
-    for (web_header_t *h = r->headers; h; h = h->next) {
-        if (!strcasecmp(h->name, "Content-Type")) has_ctype = 1;
-        int n = snprintf(head + hn, sizeof head - hn, "%s: %s\r\n", h->name, h->value);
-        if (n < 0 || (size_t)n >= sizeof head - hn) break;    /* headers are ours and small */
-        hn += (size_t)n;
-    }
+    size_t hn = response_head(r, head, sizeof head, 0);
     size_t body = r->is_head ? 0 : r->out_len;
-    int n = snprintf(head + hn, sizeof head - hn, "%sContent-Length: %zu\r\n\r\n",
-                     has_ctype ? "" : "Content-Type: text/html; charset=utf-8\r\n", r->out_len);
-    if (n > 0 && (size_t)n < sizeof head - hn) hn += (size_t)n;
     if (write_records(fr, head, hn) != 0 || (body && write_records(fr, r->out, body) != 0))
         log_warn("client went away while the response was written");
+}
+
+int web_stream_begin(web_req_t *r, const char *content_type)
+{
+    if (r->streaming) return 0;
+    web_add_header(r, "Content-Type", content_type);
+    web_add_header(r, "Cache-Control", "no-store");
+    web_add_header(r, "X-Accel-Buffering", "no");
+    r->streaming = 1;
+    char head[4096];
+    size_t hn = response_head(r, head, sizeof head, 1);
+    if (write_records(r->fcgi, head, hn) != 0) return r->stream_failed = 1, -1;
+    return 0;
+}
+
+int web_stream_write(web_req_t *r, const char *buf, size_t len)
+{
+    if (!r->streaming || r->stream_failed) return -1;
+    if (r->is_head || len == 0) return 0;
+    if (write_records(r->fcgi, buf, len) != 0) return r->stream_failed = 1, -1;
+    return 0;
 }
 
 static void handle(web_worker_t *w, FCGX_Request *fr, char **outbuf, size_t *outcap)
@@ -403,12 +433,19 @@ static void handle(web_worker_t *w, FCGX_Request *fr, char **outbuf, size_t *out
     req.out = *outbuf;
     req.out_cap = *outcap;
     req.lang = "en";
+    req.fcgi = fr;
 
     int rc = read_request(&req, fr);
     if (rc == 0) rc = check_text(&req);
     if (rc == 0) rc = dispatch(&req);
     if (req.out_failed && rc == 0) rc = web_fail(&req, 500, "no_memory", NULL);
-    if (rc >= 400) {
+    if (req.streaming) {
+        /* The head and the body went out as the handler wrote them. */
+        if (rc >= 400) {
+            if (w->db) db_rollback(w->db);
+            log_warn("%s %s: failed (%d) after its streamed answer began", req.method, req.path, rc);
+        }
+    } else if (rc >= 400) {
         if (w->db) db_rollback(w->db);
         req.status = rc;
         web_reset_body(&req);
@@ -416,7 +453,7 @@ static void handle(web_worker_t *w, FCGX_Request *fr, char **outbuf, size_t *out
         if (w->app->error) w->app->error(&req, rc);
         else web_printf(&req, "%d %s\n", rc, web_status_text(rc));
     }
-    send_response(&req, fr);
+    if (!req.streaming) send_response(&req, fr);
     *outbuf = req.out;
     *outcap = req.out_cap;
     if (w->render) render_reset(w->render);

@@ -94,6 +94,8 @@ struct web_req {
     char *out;                     /* body buffer (owned by the worker, reused) */
     size_t out_len, out_cap;
     int out_failed;
+    void *fcgi;                    /* the FCGX_Request, for streamed answers */
+    int streaming, stream_failed;
 
     /* for the error page */
     const char *error_code;        /* stable machine code, e.g. "not_found" */
@@ -140,6 +142,13 @@ void web_puts(web_req_t *r, const char *s);
 void web_sink(void *req, const char *buf, size_t len);
 void web_printf(web_req_t *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void web_reset_body(web_req_t *r);
+/* A streamed answer (live progress): web_stream_begin sends the head now,
+ * status and headers as set so far plus the content type, no-store and
+ * X-Accel-Buffering: no (nginx passes each part on at once); each
+ * web_stream_write goes out as it comes.  The handler's return value and
+ * buffered body are then ignored.  0, or -1 once the client is gone. */
+int  web_stream_begin(web_req_t *r, const char *content_type);
+int  web_stream_write(web_req_t *r, const char *buf, size_t len);
 int  web_redirect(web_req_t *r, const char *location);        /* 303 See Other; returns 0 */
 int  web_fail(web_req_t *r, int status, const char *code, const char *detail); /* sets error fields, returns status */
 
