@@ -33,14 +33,16 @@ int staff_worker_init(web_worker_t *w)
     sw->sessions = auth_cache_new(64, (int)config_int(w->cfg, "Auth.SessionCacheMs", 5000),
                                   w->shared ? &w->shared->auth_generation : NULL);
     sw->fragments = fragcache_new(8, 2u << 20);
+    sw->site_counts = fragcache_new(512, 64u << 10);
     /* A broken notice template stops the worker here, loudly, rather than
      * lose every receipt without a word. */
     char err[512] = "out of memory";
     sw->notices = notice_new(w->cfg, err, sizeof err);
     if (!sw->notices) log_error("%s", err);
-    if (!sw->sessions || !sw->fragments || !sw->notices) {
+    if (!sw->sessions || !sw->fragments || !sw->site_counts || !sw->notices) {
         auth_cache_free(sw->sessions);
         fragcache_free(sw->fragments);
+        fragcache_free(sw->site_counts);
         notice_free(sw->notices);
         free(sw);
         return -1;

@@ -15,6 +15,10 @@
 typedef struct staff_worker {
     auth_cache_t *sessions;
     fragcache_t *fragments;
+    /* The dashboard's cell counts of a site under its inventory version
+     * (every cell change moves it): "<total> <free> <occupied> <reserved>
+     * <out of service>". */
+    fragcache_t *site_counts;
     notice_t *notices;
     /* The last pending-enrollments and unacknowledged-alarms counts
      * shown, reused for a few seconds (the badges poll for fresh numbers

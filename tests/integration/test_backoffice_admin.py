@@ -723,3 +723,31 @@ def test_posts_without_csrf_are_refused(stack, admin):
     assert count(stack, "SELECT COUNT(*) FROM api_keys") == keys
     assert count(stack, "SELECT COUNT(*) FROM audit_log") == audits
     assert stack.sql("SELECT role, active FROM staff_users WHERE id = %s", uid)[0] == ["operator", "1"]
+
+
+def test_dashboard_counts_follow_every_cell_change(stack, admin):
+    """The overview's counts per site are kept between loads (under the
+    site's inventory version): a cell added or taken out of service must
+    show at the next load, in every worker."""
+    site = new_site(stack, admin)
+    stack.sql("INSERT INTO banks (site_id, name, columns) VALUES (%s, 'Dash bank', 4)", site)
+    bank = int(one(stack, "SELECT id FROM banks WHERE site_id = %s", site))
+
+    def row():
+        # Several loads, so several workers answer (each keeps its own counts).
+        seen = set()
+        for _ in range(6):
+            page = admin.get(stack.base + "/admin/").text
+            m = re.search(rf'href="/admin/sites/{site}">.*?</tr>', page, re.S)
+            seen.add(tuple(re.findall(r'<td class="num">(\d+)</td>', m.group(0))))
+        assert len(seen) == 1, seen
+        return seen.pop()
+
+    assert row() == ("0", "0", "0", "0")
+    for n in (1, 2, 3):
+        stack.sql("INSERT INTO cells (bank_id, site_id, number, label, size_class, width_mm, height_mm, depth_mm)"
+                  " VALUES (%s, %s, %s, %s, 'S', 300, 200, 400)", bank, site, n, f"D{n}")
+    assert row() == ("3", "3", "0", "0")
+    stack.sql("UPDATE cells SET status = 'out_of_service' WHERE site_id = %s AND number = 2", site)
+    stack.sql("UPDATE cells SET status = 'occupied' WHERE site_id = %s AND number = 3", site)
+    assert row() == ("3", "1", "1", "1")
