@@ -126,11 +126,26 @@ static void encoded_words(buf_t *b, const char *s, size_t col)
     }
 }
 
+/* A word that no fold can shorten (longer than a whole line, the first
+ * one after the header's name) would break the 78-character limit. */
+static int has_unfoldable_word(const char *s, size_t first_col)
+{
+    for (const char *p = s; *p;) {
+        const char *sp = strchr(p + 1, ' ');
+        size_t word = sp ? (size_t)(sp - p) : strlen(p);
+        if ((p == s ? first_col : 0) + word > HEADER_FOLD) return 1;
+        p += word;
+    }
+    return 0;
+}
+
 char *mime_header_text(arena_t *a, const char *text, size_t name_len)
 {
     buf_t b = { .a = a };
     const char *s = text ? text : "";
-    if (!plain_ascii(s)) {
+    /* Encoded words may be split anywhere: they carry any non-ASCII text
+     * and any word too long to fold. */
+    if (!plain_ascii(s) || has_unfoldable_word(s, name_len + 2)) {
         encoded_words(&b, s, name_len + 2);
         return done(&b);
     }
@@ -174,12 +189,21 @@ static int header_ok(const char *s)
     return 1;
 }
 
+/* Whether a name as a quoted string fits on the line after col; a longer
+ * one goes as encoded words, which fold. */
+static int quoted_fits(const char *name, size_t col)
+{
+    size_t n = col + 2;
+    for (const char *p = name; *p; p++) n += *p == '"' || *p == '\\' ? 2 : 1;
+    return n <= HEADER_FOLD;
+}
+
 static void from_header(buf_t *b, const mime_mail_t *m)
 {
     puts_(b, "From: ");
     if (m->from_name && *m->from_name) {
         size_t start = b->len;
-        if (plain_ascii(m->from_name)) {
+        if (plain_ascii(m->from_name) && quoted_fits(m->from_name, strlen("From: "))) {
             /* A quoted string: only '"' and '\' need a backslash. */
             puts_(b, "\"");
             for (const char *p = m->from_name; *p; p++) {

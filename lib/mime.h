@@ -2,7 +2,8 @@
  * text in quoted-printable, a text/html alternative when there is one,
  * RFC 2047 encoded words for a non-ASCII subject or sender name, CRLF
  * line endings, nothing but 7-bit ASCII on the wire and no line over 78
- * characters.  Pure: the caller gives the date and the Message-ID, so the
+ * characters (but for an address longer than a line: addresses do not
+ * fold).  Pure: the caller gives the date and the Message-ID, so the
  * same message always gives the same text. */
 #ifndef SR_MIME_H
 #define SR_MIME_H
