@@ -25,7 +25,7 @@ LIB_A   := $(BUILD)/libstrongroom.a
 PROGS   := backoffice api enroll mailroom kiosk
 FCGI    := $(PROGS:%=$(BUILD)/bin/%.fcgi)
 TOOLS   := $(BUILD)/bin/strongroomctl $(BUILD)/bin/trivial.fcgi $(BUILD)/bin/ledger-torture
-DAEMONS := boardd boardsim notifyd
+DAEMONS := boardd boardsim notifyd fingerd
 DAEMON_BIN := $(DAEMONS:%=$(BUILD)/bin/%)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT    := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -49,11 +49,16 @@ $(BUILD)/bin/%.fcgi: $(LIB_A)
 
 # A daemon is every .c file under daemons/<name>/; boardd also speaks
 # Modbus through libmodbus and runs a thread per bus; notifyd delivers
-# through libcurl.
+# through libcurl; fingerd runs libfprint on a thread of its own.
 daemon_objs = $(patsubst %.c,$(BUILD)/%.o,$(wildcard daemons/$(1)/*.c))
 $(foreach d,$(DAEMONS),$(eval $(BUILD)/bin/$(d): $(call daemon_objs,$(d)) $(LIB_A)))
 $(BUILD)/bin/boardd: LDLIBS += -lmodbus -lpthread
 $(BUILD)/bin/notifyd: LDLIBS += -lcurl
+# fingerd drives the reader through libfprint (GLib).  GLib's headers come
+# in as system headers so -Werror judges our code only.
+FPRINT_CFLAGS := $(patsubst -I%,-isystem %,$(shell pkg-config --cflags libfprint-2 2>/dev/null))
+$(call daemon_objs,fingerd): CPPFLAGS += $(FPRINT_CFLAGS)
+$(BUILD)/bin/fingerd: LDLIBS += $(shell pkg-config --libs libfprint-2 2>/dev/null) -lpthread
 $(DAEMON_BIN):
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $(filter %.o,$^) $(LIB_A) $(LDLIBS) -o $@
@@ -108,7 +113,7 @@ bench: deps
 check: deps
 	cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,performance,portability \
 	  --inline-suppr --suppress=missingIncludeSystem -D_GNU_SOURCE -Ilib lib cgi-bin daemons tools tests/unit
-	clang-tidy --quiet $(LIB_SRC) $(wildcard cgi-bin/*.c daemons/*/*.c) tools/strongroomctl.c -- $(CPPFLAGS) -std=c17
+	clang-tidy --quiet $(LIB_SRC) $(wildcard cgi-bin/*.c daemons/*/*.c) tools/strongroomctl.c -- $(CPPFLAGS) $(FPRINT_CFLAGS) -std=c17
 
 clean:
 	rm -rf build build-san build-fuzz

@@ -21,6 +21,7 @@
 #include "customer.h"
 #include "contract.h"
 #include "ledger.h"
+#include "fingerc.h"
 #include "payment.h"
 #include "money.h"
 #include "visit.h"
@@ -770,6 +771,23 @@ int api_visit_create(web_req_t *r)
     if (rc) return api_db_failed(r, rc);
     if (res->nrows != 1 || !apikey_can_see_site(api_key(r), db_cell_int(res, 0, 0))) return api_not_found(r);
     v.site_id = db_cell_int(res, 0, 0);
+    /* A fingerprint visit is proven by the site's reader: the reference
+     * must be a fresh match fingerd made of this contract's customer. */
+    if (v.verification_ref) {
+        rc = db_query(r->w->db, r->arena, &res,
+                      "SELECT k.customer_id, EXISTS (SELECT 1 FROM visits WHERE verification_ref = ?)"
+                      " FROM contracts k WHERE k.id = ?", "si", v.verification_ref, v.contract_id);
+        if (rc) return api_db_failed(r, rc);
+        /* A retry of a recorded visit is answered below even once the
+         * match has expired. */
+        int spent = res->nrows == 1 && db_cell_int(res, 0, 1);
+        int yes = spent ? 1 : fingerc_vouches(r->w->cfg, v.site_id, res->nrows == 1 ? db_cell_int(res, 0, 0) : 0,
+                                               v.verification_ref);
+        if (yes < 0)
+            return api_problem(r, 503, "fingerprint_unavailable",
+                               "The site's fingerprint reader is not set up or not answering: nothing was recorded.");
+        if (yes == 0) return api_invalid(r, "verification_ref", "not_a_match");
+    }
     /* A verification already spent answers with its visit (a retry), but
      * never lends itself to another contract. */
     int existed = 0;

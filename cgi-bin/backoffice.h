@@ -123,6 +123,15 @@ int bo_load_customer(web_req_t *req, int64_t id, int64_t *site_id);
 /* A balance as prefix.kind (due, credit, zero) and prefix.amount. */
 void bo_customer_balance(render_t *r, int64_t balance, const char *currency, const char *prefix);
 
+/* vault: customers' fingerprints (backoffice_fingerprints.c; the live
+ * relay to the reader is backoffice_fplive.h) */
+int bo_fingerprint_enroll_form(web_req_t *req);
+int bo_fingerprint_enroll(web_req_t *req);
+int bo_fingerprint_delete(web_req_t *req);
+/* The customer page's part: Fingerprints.N.* and FpConsent (1 when a
+ * biometric consent is in force).  0 or a db_status. */
+int bo_customer_fingerprints(web_req_t *req, int64_t customer_id);
+
 /* vault: accounts, payments, statements (backoffice_ledger.c) */
 int bo_account(web_req_t *req);
 int bo_payment_create(web_req_t *req);
@@ -184,5 +193,16 @@ int  bo_in_set(const char *const *set, const char *v);
  * column order); bo_set_rows puts every row as <node>.<i>.<col>. */
 void bo_set_row(render_t *r, const db_res_t *res, int row, const char *const *cols, const char *prefix);
 void bo_set_rows(render_t *r, const db_res_t *res, const char *const *cols, const char *node);
+
+/* backoffice_fpvisits.c: visits verified on the fingerprint reader */
+int bo_fp_visit_screen(web_req_t *req);
+int bo_fp_identify(web_req_t *req);
+int bo_fp_verify(web_req_t *req);
+/* 0 when the site's fingerd vouches that match_id is its fresh match of
+ * this customer; -1 with err (verification_ref, fingerprint_unavailable). */
+int bo_fp_confirm_match(web_req_t *req, int64_t site_id, int64_t customer_id, const char *match_id, inv_error_t *err);
+/* The check-in screen's part: FPState.reader, prints, locked, until; 0
+ * or an HTTP status. */
+int bo_fp_checkin_state(web_req_t *req, int64_t site_id, int64_t customer_id);
 
 #endif

@@ -279,6 +279,7 @@ int bo_customer_show(web_req_t *req)
         render_set(r, db_cell(res, 0, 3), "Dues.since");
     }
     if (auth_role_can(staff_user(req)->role, "outbox.view") && (rc = bo_outbox_recent(req, id)) != 0) return rc;
+    if ((rc = bo_customer_fingerprints(req, id)) != DB_OK) return page_db_fail(req, rc);
     set_choices(r);
     render_set(r, web_query(req, "done"), "Done");
     return page_render(req, "backoffice/customer.cs") ? 500 : 0;

@@ -7,6 +7,7 @@
  * the site's zone; the database holds UTC.  A worker serves one request
  * at a time, so switching the process's TZ for a conversion is safe. */
 #include "backoffice.h"
+#include "backoffice_fplive.h"
 #include "validate.h"
 #include "visit.h"
 #include "customer.h"
@@ -380,7 +381,7 @@ static int load_contract(web_req_t *req, int64_t id, int64_t *site_id)
     money_display(balance < 0 ? -balance : balance, db_cell(res, 0, 13), money, sizeof money);
     render_set(r, balance > 0 ? "due" : balance < 0 ? "credit" : "settled", "Contract.balance_state");
     render_set(r, money, "Contract.balance");
-    return 0;
+    return bo_fp_checkin_state(req, *site_id, db_cell_int(res, 0, 6));
 }
 
 /* Customers matching a search (a customer number or part of a name)
@@ -433,27 +434,79 @@ int bo_visit_new(web_req_t *req)
 /* ---------- check-in ---------- */
 
 /* How identity is proven at the door.  Each verifier fills the proof
- * part of v from what it trusts.  The fingerprint reader (a later issue)
- * adds its verifier here: it asks fingerd whether the match it names is
- * real, fresh and of this contract's customer, and only then sets
- * verified_by "fingerprint" with fingerd's match id as verification_ref;
- * lib/visit then records one visit per match.  A reference typed into a
- * form is never proof. */
+ * part of v from what it trusts.  A fingerprint is proven by fingerd: the
+ * match id the form names must be one the site's reader made just now
+ * for this contract's customer (bo_fp_confirm_match); lib/visit then
+ * records one visit per match.  A reference typed into a form is never
+ * proof.  An override is proven by a reason and a second person: another
+ * user who may approve overrides, with their password. */
 typedef int (*verify_fn)(web_req_t *req, visit_start_t *v, inv_error_t *err);
+
+/* The approver named on the form: known, active, the right password (the
+ * throttled check of a log-in), allowed to approve, not the clerk, and
+ * seeing the site.  0 with *id, or -1 with err. */
+static int override_approver(web_req_t *req, int64_t site_id, int64_t *id, inv_error_t *err)
+{
+    const char *username = web_form_trimmed(req, "approver"), *password = web_form(req, "approver_password");
+    *err = (inv_error_t){ "approver", "override_approval" };
+    if (!*username || !password || !*password) return -1;
+    auth_policy_t pol;
+    auth_policy_from_config(req->w->cfg, &pol);
+    const char *role = NULL;
+    int rc = auth_confirm(page_db(req), req->arena, &pol, username, password, req->remote_addr, id, &role);
+    const char *why = rc == AUTH_THROTTLED ? "throttled" : rc != AUTH_OK ? "credentials" : NULL;
+    if (!why && *id == staff_user(req)->id) why = "same_person";
+    if (!why && !auth_role_can(role, "visits.override_approve")) why = "role";
+    if (!why) {
+        db_res_t *res;
+        if (db_query(page_db(req), req->arena, &res,
+                     "SELECT 1 FROM staff_users u WHERE u.id = ? AND (u.all_sites = 1 OR EXISTS"
+                     " (SELECT 1 FROM staff_user_sites us WHERE us.user_id = u.id AND us.site_id = ?))",
+                     "ii", *id, site_id) != DB_OK)
+            return *err = (inv_error_t){ "approver", "approver_unavailable" }, -1;
+        if (res->nrows != 1) why = "site";
+    }
+    if (!why) return 0;
+    /* Every refused approval is kept: who asked, whom they named, why. */
+    audit_actor_t who = staff_actor(req);
+    json_t *d = json_pack("{s:s, s:s}", "approver", username, "why", why);
+    char *text = d ? json_dumps(d, JSON_COMPACT) : NULL;
+    json_decref(d);
+    audit_write(page_db(req), &who, "visit.override_refused", "site", site_id, site_id, text ? text : "{}");
+    free(text);
+    if (rc == AUTH_THROTTLED) err->code = "approver_throttled";
+    else if (!strcmp(why, "same_person")) err->code = "approver_same";
+    else if (!strcmp(why, "role") || !strcmp(why, "site")) err->code = "approver_role";
+    *id = 0;
+    return -1;
+}
 
 static int verify_override(web_req_t *req, visit_start_t *v, inv_error_t *err)
 {
     v->verified_by = "staff_override";
     v->override_reason = web_form_trimmed(req, "override_reason");
     v->verification_ref = NULL;
+    if (visit_validate_start(&(visit_start_t){ .verified_by = v->verified_by, .override_reason = v->override_reason },
+                             err) != 0)
+        return -1;
+    if (override_approver(req, v->site_id, &v->override_approved_by, err) != 0) return -1;
     return visit_validate_start(v, err);
 }
 
 static int verify_fingerprint(web_req_t *req, visit_start_t *v, inv_error_t *err)
 {
-    /* No reader is connected yet: nothing can vouch for a match. */
-    *err = (inv_error_t){ "verified_by", "fingerprint_unavailable" };
-    return -1;
+    db_res_t *res;
+    if (db_query(page_db(req), req->arena, &res, "SELECT customer_id FROM contracts WHERE id = ?", "i",
+                 v->contract_id) != DB_OK || res->nrows != 1) {
+        *err = (inv_error_t){ "contract_id", "not_found" };
+        return -1;
+    }
+    const char *match_id = web_form_trimmed(req, "match_id");
+    if (bo_fp_confirm_match(req, v->site_id, db_cell_int(res, 0, 0), match_id, err) != 0) return -1;
+    v->verified_by = "fingerprint";
+    v->verification_ref = match_id;
+    v->override_reason = NULL;
+    return visit_validate_start(v, err);
 }
 
 static const struct { const char *name; verify_fn fn; } verifiers[] = {
@@ -468,6 +521,7 @@ static int check_in_refused(web_req_t *req, int64_t contract_id, const inv_error
     int rc = load_contract(req, contract_id, &site_id);
     if (rc) return rc;
     render_set(page_r(req), web_form_trimmed(req, "override_reason"), "Form.override_reason");
+    render_set(page_r(req), web_form_trimmed(req, "approver"), "Form.approver");
     bo_form_error(req, err);
     return new_page(req);
 }

@@ -53,6 +53,12 @@ const char *auth_perm_at(size_t i);
 int  auth_login(db_t *db, arena_t *a, const auth_policy_t *p, const char *username,
                 const char *password, const char *ip, const char *user_agent,
                 char token[AUTH_TOKEN_LEN], auth_user_t **user);
+/* A second person's confirmation (an override's approval): the same
+ * throttled password check as a log-in, no session.  AUTH_OK with the
+ * user's id and role (in a), AUTH_BAD_CREDENTIALS, AUTH_THROTTLED or
+ * AUTH_DB_ERROR. */
+int  auth_confirm(db_t *db, arena_t *a, const auth_policy_t *p, const char *username, const char *password,
+                  const char *ip, int64_t *user_id, const char **role);
 /* Resolves a session token; AUTH_OK with *user, AUTH_BAD_CREDENTIALS when
  * absent/expired, AUTH_DB_ERROR when the database cannot answer. */
 int  auth_session(db_t *db, arena_t *a, const char *token, auth_user_t **user);

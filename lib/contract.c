@@ -4,6 +4,7 @@
  * caller's transaction when one is open (enrollment approval), else our
  * own, retried on deadlock. */
 #include "contract.h"
+#include "fingerprint.h"
 #include "ledger.h"
 #include "validate.h"
 #include "utf8.h"
@@ -488,6 +489,19 @@ static int post(db_t *db, arena_t *a, struct close_ctx *x, int64_t site, int64_t
     return ledger_rc(ledger_post(db, x->who, &j, &out, &lerr), x->err, &lerr);
 }
 
+/* A customer whose last contract closes has no more visits to verify:
+ * their fingerprints go with it.  The locking read sees contracts other
+ * transactions are closing at the same moment (two closing together
+ * deadlock here and the retry sees the other closed). */
+static int forget_prints_if_last(db_t *db, arena_t *a, const audit_actor_t *who, int64_t customer)
+{
+    db_res_t *r;
+    int rc = db_query(db, a, &r, "SELECT COUNT(*) FROM contracts WHERE customer_id = ? AND state <> 'closed' FOR UPDATE",
+                      "i", customer);
+    if (rc) return rc;
+    return db_cell_int(r, 0, 0) > 0 ? DB_OK : fingerprint_delete_all(db, who, customer, "contract_closed");
+}
+
 static int close_body(db_t *db, arena_t *a, struct close_ctx *x)
 {
     db_res_t *r;
@@ -540,6 +554,7 @@ static int close_body(db_t *db, arena_t *a, struct close_ctx *x)
                     state, arena_printf(a, "ends %s; deposit offset %lld, refund %lld", ends_on,
                                         (long long)s->deposit_offset, (long long)s->deposit_refund));
     if (n < 0) return (int)n;
+    if ((rc = forget_prints_if_last(db, a, x->who, customer)) != DB_OK) return rc;
     char *detail = json_text(json_pack("{s:s, s:I, s:I, s:I, s:s}", "ends_on", ends_on,
                                        "rent_credit", (json_int_t)s->rent_credit,
                                        "deposit_offset", (json_int_t)s->deposit_offset,

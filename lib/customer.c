@@ -4,6 +4,7 @@
  * Audit details name the fields that changed, never their values: the
  * audit log is read by more people than the customer file. */
 #include "customer.h"
+#include "fingerprint.h"
 #include "validate.h"
 #include "secret.h"
 #include "utf8.h"
@@ -272,6 +273,11 @@ static int consent_tx(db_t *db, void *p)
     } else {
         n = db_exec(db, "UPDATE customer_consents SET withdrawn_at = UTC_TIMESTAMP(6)"
                         " WHERE customer_id = ? AND kind = ? AND withdrawn_at IS NULL", "is", x->id, x->kind);
+        /* No biometric consent, no prints: they go in this transaction
+         * (special-category data is never kept "just in case"). */
+        if (n >= 0 && !strcmp(x->kind, "biometric") &&
+            (rc = fingerprint_delete_all(db, x->who, x->id, "consent_withdrawn")) != DB_OK)
+            return rc;
         if (n == 0) return DB_OK;   /* nothing in force to withdraw */
     }
     if (n < 0) return (int)n;

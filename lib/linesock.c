@@ -52,6 +52,19 @@ int linesock_wait(const linesock_t *s, int64_t deadline)
     return wait_fd(s->fd, POLLIN, deadline);
 }
 
+int linesock_wait_watch(const linesock_t *s, int other_fd, int64_t deadline)
+{
+    if (s->len > s->taken && memchr(s->buf + s->taken, '\n', s->len - s->taken)) return 1;
+    for (;;) {
+        struct pollfd p[2] = { { .fd = s->fd, .events = POLLIN }, { .fd = other_fd, .events = POLLRDHUP } };
+        int n = poll(p, 2, left(deadline));
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return -1;
+        if (p[1].revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL)) return LINESOCK_WATCH_GONE;
+        return n > 0;
+    }
+}
+
 int linesock_connect(linesock_t *s, const char *peer, const char *path, size_t max_line, int64_t deadline,
                      char *err, size_t errlen)
 {

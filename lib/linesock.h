@@ -34,6 +34,12 @@ int  linesock_send(linesock_t *s, const char *buf, size_t len, int64_t deadline,
 int  linesock_read(linesock_t *s, int64_t deadline, char **line, size_t *len, char *err, size_t errlen);
 /* Waits until the socket can be read or the deadline: 1, 0 timed out, -1. */
 int  linesock_wait(const linesock_t *s, int64_t deadline);
+/* linesock_wait that also watches other_fd, the connection of whoever the
+ * caller works for: LINESOCK_WATCH_GONE as soon as its peer hangs up (data
+ * waiting on it does not count), so a daemon's slow operation is not kept
+ * going for a client that has left. */
+#define LINESOCK_WATCH_GONE 2
+int  linesock_wait_watch(const linesock_t *s, int other_fd, int64_t deadline);
 void linesock_close(linesock_t *s);
 
 #endif

@@ -22,7 +22,7 @@
 
 #define MAX_LANGS 8
 
-static const char *const kinds[] = { "due_soon", "overdue", "suspended", "resumed", "receipt", "parked", "generic",
+static const char *const kinds[] = { "due_soon", "overdue", "suspended", "resumed", "receipt", "parked", "fp_lockout", "generic",
                                      NULL };
 #define NKINDS (sizeof kinds / sizeof kinds[0] - 1)
 

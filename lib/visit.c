@@ -42,6 +42,10 @@ int visit_validate_start(const visit_start_t *v, inv_error_t *err)
     if (by && !strcmp(by, "staff_override")) {
         if (!nonblank(v->override_reason)) { refuse(err, "override_reason", "override_reason"); return -1; }
         if (utf8_chars(v->override_reason) > VISIT_REASON_MAX) { refuse(err, "override_reason", "too_long"); return -1; }
+        if (v->staff_user_id > 0 && (v->override_approved_by <= 0 || v->override_approved_by == v->staff_user_id)) {
+            refuse(err, "approver", "override_approval");
+            return -1;
+        }
         return 0;
     }
     if (by && !strcmp(by, "fingerprint")) {
@@ -114,23 +118,25 @@ typedef struct check_in_ctx {
     inv_error_t *err;
 } check_in_ctx_t;
 
-/* The visit a verification already opened: 1 and *id when there is one
- * for this contract, 0 when none, VISIT_REFUSED when the reference opened
- * a visit on another contract (a verification proves one person at one
- * locker once). */
-static int replayed_visit(db_t *db, arena_t *a, const visit_start_t *v, int64_t *id, inv_error_t *err)
+/* The visit a verification already opened: DB_OK with *found and *id
+ * when there is one for this contract (*found 0 when none), VISIT_REFUSED
+ * when the reference opened a visit on another contract (a verification
+ * proves one person at one locker once), or a db_status. */
+static int replayed_visit(db_t *db, arena_t *a, const visit_start_t *v, int64_t *id, int *found, inv_error_t *err)
 {
-    if (!v->verification_ref) return 0;
+    *found = 0;
+    if (!v->verification_ref) return DB_OK;
     db_res_t *r;
     /* A locking read sees the latest committed row, not this
      * transaction's snapshot. */
     int rc = db_query(db, a, &r, "SELECT id, contract_id FROM visits WHERE verification_ref = ? LOCK IN SHARE MODE",
                       "s", v->verification_ref);
     if (rc) return rc;
-    if (r->nrows == 0) return 0;
+    if (r->nrows == 0) return DB_OK;
     if (db_cell_int(r, 0, 1) != v->contract_id) return refuse(err, "verification_ref", "verification_used");
     *id = db_cell_int(r, 0, 0);
-    return 1;
+    *found = 1;
+    return DB_OK;
 }
 
 static int check_in_tx(db_t *db, arena_t *a, void *p)
@@ -151,7 +157,8 @@ static int check_in_tx(db_t *db, arena_t *a, void *p)
     /* A retried verification (the reader's request repeated, a double
      * click) answers with its visit before any rule is applied again:
      * the contract may have changed since, the visit stands. */
-    if ((rc = replayed_visit(db, a, v, c->id, c->err)) != 0) return rc == 1 ? DB_OK : rc;
+    int found;
+    if ((rc = replayed_visit(db, a, v, c->id, &found, c->err)) != DB_OK || found) return rc;
 
     if (!strcmp(state, "suspended")) return refuse(c->err, "contract_id", "contract_suspended");
     if (strcmp(state, "active") != 0) return refuse(c->err, "contract_id", "contract_closed");
@@ -163,14 +170,16 @@ static int check_in_tx(db_t *db, arena_t *a, void *p)
     int override = !strcmp(v->verified_by, "staff_override");
     const char *reason = override ? v->override_reason : "";
     const char *ref = override ? NULL : v->verification_ref;
+    int64_t approver = override ? v->override_approved_by : 0;
     long n = db_exec(db,
         "INSERT INTO visits (site_id, customer_id, contract_id, cell_id, verified_by, override_reason,"
-        " verification_ref, staff_user_id) VALUES (?, ?, ?, ?, ?, ?, ?, NULLIF(?, 0))",
-        "iiiisssi", v->site_id, customer_id, v->contract_id, cell_id, v->verified_by, reason, ref, v->staff_user_id);
+        " override_approved_by, verification_ref, staff_user_id) VALUES (?, ?, ?, ?, ?, ?, NULLIF(?, 0), ?, NULLIF(?, 0))",
+        "iiiissisi", v->site_id, customer_id, v->contract_id, cell_id, v->verified_by, reason, approver, ref,
+        v->staff_user_id);
     if (n == DB_ERR_DUP) {
         /* The unique keys are the last guard, for a caller whose own
          * transaction read an older snapshot. */
-        if ((rc = replayed_visit(db, a, v, c->id, c->err)) != 0) return rc == 1 ? DB_OK : rc;
+        if ((rc = replayed_visit(db, a, v, c->id, &found, c->err)) != DB_OK || found) return rc;
         return refuse(c->err, "contract_id", "visit_open");
     }
     if (n < 0) return (int)n;
@@ -182,8 +191,9 @@ static int check_in_tx(db_t *db, arena_t *a, void *p)
                               "verified_by", v->verified_by, "verification_ref", ref));
     if (rc == DB_OK && override)
         rc = audit_json(db, c->who, "visit.override", *c->id, v->site_id,
-                        json_pack("{s:I, s:I, s:s}", "contract_id", (json_int_t)v->contract_id,
-                                  "customer_id", (json_int_t)customer_id, "reason", reason));
+                        json_pack("{s:I, s:I, s:s, s:I}", "contract_id", (json_int_t)v->contract_id,
+                                  "customer_id", (json_int_t)customer_id, "reason", reason,
+                                  "approved_by", (json_int_t)approver));
     return rc;
 }
 

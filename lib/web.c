@@ -406,7 +406,11 @@ int web_stream_begin(web_req_t *r, const char *content_type)
 {
     if (r->streaming) return 0;
     web_add_header(r, "Content-Type", content_type);
-    web_add_header(r, "Cache-Control", "no-store");
+    /* Said once: the common headers may have said it already. */
+    int no_store = 0;
+    for (const web_header_t *h = r->headers; h; h = h->next)
+        if (!strcasecmp(h->name, "Cache-Control") && !strcmp(h->value, "no-store")) no_store = 1;
+    if (!no_store) web_add_header(r, "Cache-Control", "no-store");
     web_add_header(r, "X-Accel-Buffering", "no");
     r->streaming = 1;
     char head[4096];
@@ -421,6 +425,12 @@ int web_stream_write(web_req_t *r, const char *buf, size_t len)
     if (r->is_head || len == 0) return 0;
     if (write_records(r->fcgi, buf, len) != 0) return r->stream_failed = 1, -1;
     return 0;
+}
+
+int web_client_fd(const web_req_t *r)
+{
+    const FCGX_Request *fr = r->fcgi;
+    return fr ? fr->ipcFd : -1;
 }
 
 static void handle(web_worker_t *w, FCGX_Request *fr, char **outbuf, size_t *outcap)

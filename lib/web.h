@@ -149,6 +149,11 @@ void web_reset_body(web_req_t *r);
  * buffered body are then ignored.  0, or -1 once the client is gone. */
 int  web_stream_begin(web_req_t *r, const char *content_type);
 int  web_stream_write(web_req_t *r, const char *buf, size_t len);
+/* The connection the request came on (nginx's to us), for a handler that
+ * waits on something else meanwhile: nginx closes it when the browser
+ * goes away, so its hang-up (POLLRDHUP) says nobody waits for the answer
+ * any more.  -1 outside a FastCGI request. */
+int  web_client_fd(const web_req_t *r);
 int  web_redirect(web_req_t *r, const char *location);        /* 303 See Other; returns 0 */
 int  web_fail(web_req_t *r, int status, const char *code, const char *detail); /* sets error fields, returns status */
 

@@ -198,3 +198,19 @@ GRANT SELECT ON customers                           TO 'sr_notifyd'@'localhost';
 GRANT SELECT ON sites                               TO 'sr_notifyd'@'localhost';
 GRANT INSERT ON audit_log                           TO 'sr_notifyd'@'localhost';
 GRANT SELECT ON audit_head                          TO 'sr_notifyd'@'localhost';
+
+-- fingerd: reads the sealed templates of its site to verify and identify;
+-- it writes nothing (the back office stores what an enrollment hands back).
+CREATE USER IF NOT EXISTS 'sr_fingerd'@'localhost';
+REVOKE ALL PRIVILEGES, GRANT OPTION FROM 'sr_fingerd'@'localhost';
+GRANT SELECT ON fingerprint_templates               TO 'sr_fingerd'@'localhost';
+
+-- back office: enrollment (stores and deletes templates with audit rows),
+-- verification attempts and their lock-out.  A re-enrolled finger is a
+-- new row (lib/fingerprint): no UPDATE.  Withdrawing a biometric consent
+-- (lib/customer) and closing a customer's last contract (lib/contract)
+-- delete the customer's templates in the same transaction; only the back
+-- office calls those today.  A program that comes to call them (the API)
+-- needs DELETE here too, beside its INSERT on audit_log.
+GRANT SELECT, INSERT, DELETE ON fingerprint_templates TO 'sr_backoffice'@'localhost';
+GRANT SELECT, INSERT ON fingerprint_attempts        TO 'sr_backoffice'@'localhost';

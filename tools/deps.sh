@@ -9,7 +9,7 @@ PACKAGES="build-essential pkg-config libfcgi-dev clearsilver-dev libmariadb-dev 
 libjansson-dev libpcre2-dev libcurl4-openssl-dev libmodbus-dev libqrencode-dev libcmocka-dev
 libfprint-2-dev libglib2.0-dev nginx mariadb-server mariadb-client spawn-fcgi
 python3-pytest python3-requests python3-selenium chromium chromium-driver
-python3-aiosmtpd python3-pymodbus socat wrk sysbench clang libclang-rt-14-dev cppcheck clang-tidy
+python3-aiosmtpd python3-pymodbus python3-nacl socat wrk sysbench clang libclang-rt-14-dev cppcheck clang-tidy
 procps psmisc iproute2 curl openssl"
 
 # dpkg-query prints one line per package it knows; unknown packages go to

@@ -1,6 +1,7 @@
 <?cs include:"layout/macros.cs" ?>
 <?cs include:"backoffice/customer_macros.cs" ?>
 <?cs include:"backoffice/outbox_macros.cs" ?>
+<?cs include:"backoffice/fp_macros.cs" ?>
 <?cs def:page_title() ?><?cs var:Customer.full_name ?><?cs /def ?>
 <?cs def:page_body() ?>
 <div class="head"><h1><?cs var:Customer.full_name ?> <small class="muted"><?cs var:Customer.site_name ?></small></h1>
@@ -58,6 +59,12 @@
 <?cs if:k.active == "1" ?><input type="hidden" name="action" value="withdraw"><button type="submit" class="link"><?cs var:Lang.customers.withdraw ?></button><?cs else ?><input type="hidden" name="action" value="record"><button type="submit" class="link"><?cs var:Lang.customers.record ?></button><?cs /if ?></form></td><?cs /if ?>
 </tr><?cs /each ?>
 </tbody></table>
+</section>
+
+<section class="card" id="fingerprints">
+<div class="head"><h2><?cs var:Lang.fingerprints.title ?></h2><?cs if:Can.fingerprints_enroll && FpConsent == "1" ?><a class="button primary" id="fp-enroll-link" href="/admin/customers/<?cs var:Customer.id ?>/fingerprints/enroll"><?cs var:Lang.fingerprints.enroll ?></a><?cs /if ?></div>
+<?cs if:FpConsent != "1" ?><p class="flash warn" id="fp-consent-needed"><?cs var:Lang.fingerprints.consent_needed ?></p><?cs /if ?>
+<?cs call:fp_list(Fingerprints) ?>
 </section>
 
 <section class="card">

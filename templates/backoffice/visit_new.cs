@@ -1,4 +1,5 @@
 <?cs include:"layout/macros.cs" ?>
+<?cs set:Page.scripts.fingerprint = "/static/js/fingerprint.js" ?>
 <?cs include:"backoffice/visit_macros.cs" ?>
 <?cs def:page_title() ?><?cs var:Lang.visits.new ?><?cs if:Contract.id ?> · <?cs var:Contract.customer ?><?cs /if ?><?cs /def ?>
 <?cs def:page_body() ?>
@@ -22,6 +23,29 @@
 <p class="flash" id="inside"><?cs var:Lang.visits.already_inside ?> <?cs var:Contract.open_since ?>.</p>
 <?cs if:Can.visits_record ?><?cs call:checkout_form(OpenVisit) ?><?cs /if ?>
 <?cs else ?>
+<?cs if:FPState.reader == "1" ?>
+<div class="fp-box" data-fp-box id="verify-box">
+<h2><?cs var:Lang.fpvisits.verify_title ?></h2>
+<?cs if:FPState.prints == "0" ?>
+<p class="muted" id="fp-none"><?cs var:Lang.fpvisits.not_enrolled ?></p>
+<?cs elif:FPState.locked == "1" ?>
+<p class="flash error" id="fp-locked"><?cs var:Lang.fpvisits.locked ?> <strong><?cs var:FPState.until ?></strong>. <?cs var:Lang.fpvisits.locked_next ?></p>
+<?cs else ?>
+<p class="muted"><small><?cs var:Lang.fpvisits.verify_help ?></small></p>
+<p class="reader-state reader-<?cs var:Reader.state ?>" id="reader-state"><?cs var:Lang.fpvisits.reader ?>: <?cs if:Lang.fingerprints.reader[Reader.state] ?><?cs var:Lang.fingerprints.reader[Reader.state] ?><?cs else ?><?cs var:Reader.state ?><?cs /if ?></p>
+<form method="post" action="/admin/visits/verify" data-fp-live id="verify-form">
+  <?cs call:csrf() ?>
+  <input type="hidden" name="contract_id" value="<?cs var:Contract.id ?>">
+  <div class="actions"><button type="submit" class="primary"><?cs var:Lang.fpvisits.verify_start ?></button>
+  <button type="button" data-fp-cancel hidden><?cs var:Lang.fpvisits.cancel ?></button></div>
+</form>
+<p class="fp-prompt" data-fp-prompt aria-live="polite" data-working="<?cs var:Lang.fingerprints.prompt_working ?>" data-refused="<?cs var:Lang.fingerprints.refused ?>" data-network="<?cs var:Lang.fingerprints.network_failed ?>" data-cancelled="<?cs var:Lang.fingerprints.outcome.cancelled ?>"></p>
+<p class="fp-stage" data-fp-stage></p>
+<progress data-fp-progress max="1" value="0" hidden></progress>
+<div data-fp-result></div>
+<?cs /if ?>
+</div>
+<?cs /if ?>
 <form method="post" action="/admin/visits" class="stack" id="checkin-form">
   <?cs call:csrf() ?>
   <input type="hidden" name="contract_id" value="<?cs var:Contract.id ?>">
@@ -29,6 +53,10 @@
   <h2><?cs var:Lang.visits.override_title ?></h2>
   <p class="muted"><small><?cs var:Lang.visits.override_help ?></small></p>
   <label><?cs var:Lang.fields.override_reason ?> <textarea name="override_reason" rows="3" maxlength="500" required<?cs call:field_class("override_reason") ?>><?cs var:Form.override_reason ?></textarea></label>
+  <fieldset class="approver"><legend><?cs var:Lang.fpvisits.approver_title ?></legend>
+  <label><?cs var:Lang.fields.approver ?> <input name="approver" value="<?cs var:Form.approver ?>" maxlength="64" autocomplete="off" required<?cs call:field_class("approver") ?>></label>
+  <label><?cs var:Lang.fields.approver_password ?> <input type="password" name="approver_password" maxlength="256" autocomplete="off" required<?cs call:field_class("approver") ?>></label>
+  </fieldset>
   <div class="actions"><button type="submit" class="primary"><?cs var:Lang.visits.override_submit ?></button></div>
 </form>
 <?cs /if ?>

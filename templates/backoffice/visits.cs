@@ -5,7 +5,7 @@
 <?cs def:page_title() ?><?cs var:Lang.visits.title ?><?cs /def ?>
 <?cs def:page_body() ?>
 <div class="head"><h1><?cs var:Lang.visits.title ?><?cs if:Subject.customer ?> <small class="muted"><?cs var:Subject.customer ?></small><?cs /if ?><?cs if:Subject.cell ?> <small class="muted"><?cs var:Lang.visits.cell ?> <?cs var:Subject.cell ?> · <?cs var:Subject.bank ?></small><?cs /if ?></h1>
-<?cs if:Can.visits_record ?><a class="button primary" href="/admin/visits/new"><?cs var:Lang.visits.new ?></a><?cs /if ?>
+<?cs if:Can.visits_record ?><a class="button primary" href="/admin/visits/verify" id="verify-link"><?cs var:Lang.fpvisits.title ?></a> <a class="button" href="/admin/visits/new"><?cs var:Lang.visits.new ?></a><?cs /if ?>
 <a class="button" href="/admin/visits.csv?<?cs call:filter_qs() ?>&amp;sort=<?cs var:url_escape(Filter.sort) ?>"><?cs var:Lang.common.export_csv ?></a></div>
 
 <?cs if:Inside.loaded ?>

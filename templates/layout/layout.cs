@@ -6,6 +6,9 @@
 <title><?cs call:page_title() ?> · Strongroom</title>
 <link rel="stylesheet" href="/static/style.css">
 <script src="/static/app.js" defer></script>
+<?cs # A page that needs more script names it before including this file: set:Page.scripts.<name> = "/static/js/<name>.js". ?>
+<?cs each:s = Page.scripts ?><script src="<?cs var:s ?>" defer></script>
+<?cs /each ?>
 </head>
 <body class="prog-<?cs var:Page.program ?>">
 <header class="top">

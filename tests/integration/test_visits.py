@@ -116,6 +116,22 @@ def admin(stack, login):
     return login("admin", stack.creds["admin"])
 
 
+# The second person every staff override needs: another admin, made once.
+APPROVER = {}
+
+
+@pytest.fixture(autouse=True)
+def approver(stack, admin):
+    if APPROVER.get("stack") is not stack:
+        name, pw = new_user(stack, admin, "admin")
+        APPROVER.update(stack=stack, approver=name, approver_password=pw)
+    return APPROVER
+
+
+def approval():
+    return {"approver": APPROVER["approver"], "approver_password": APPROVER["approver_password"]}
+
+
 @pytest.fixture
 def admin_id(stack):
     return int(one(stack, "SELECT id FROM staff_users WHERE username = 'admin'"))
@@ -131,7 +147,8 @@ def checkin_page(stack, s, contract):
 
 def check_in(stack, s, contract, reason="forgot the card", **extra):
     csrf = csrf_of(s.get(f"{stack.base}/admin/visits").text)
-    data = {"_csrf": csrf, "contract_id": str(contract), "verified_by": "staff_override", "override_reason": reason}
+    data = {"_csrf": csrf, "contract_id": str(contract), "verified_by": "staff_override", "override_reason": reason,
+            **approval()}
     data.update(extra)
     return s.post(f"{stack.base}/admin/visits", data=data, allow_redirects=False)
 
@@ -268,7 +285,8 @@ def test_parallel_check_ins_make_one_visit(stack, admin):
 
     def go():
         r = requests.post(f"{stack.base}/admin/visits", cookies=cookies, allow_redirects=False,
-                          data={"_csrf": csrf, "contract_id": str(v.contract), "override_reason": "rush"})
+                          data={"_csrf": csrf, "contract_id": str(v.contract), "override_reason": "rush",
+                                **approval()})
         codes.append(r.status_code)
 
     threads = [threading.Thread(target=go) for _ in range(6)]

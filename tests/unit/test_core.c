@@ -82,6 +82,11 @@ static void test_roles(void **state)
     assert_true(auth_role_can("auditor", "outbox.view"));
     assert_false(auth_role_can("auditor", "outbox.manage"));
     assert_true(auth_role_can("operator", "outbox.manage"));
+    /* Fingerprints are enrolled and deleted at the desk, never by a cashier or an auditor. */
+    assert_true(auth_role_can("operator", "fingerprints.enroll"));
+    assert_true(auth_role_can("admin", "fingerprints.enroll"));
+    assert_false(auth_role_can("cashier", "fingerprints.enroll"));
+    assert_false(auth_role_can("auditor", "fingerprints.enroll"));
     assert_false(auth_role_can("cashier", "outbox.view"));
     assert_true(auth_role_can("operator", "contracts.billing"));
     assert_false(auth_role_can("cashier", "contracts.billing"));

@@ -124,7 +124,7 @@ static void html_escaped_only_in_html(void **state)
 
 static void every_kind_renders(void **state)
 {
-    static const char *const kinds[] = { "due_soon", "overdue", "suspended", "resumed", "receipt", "parked",
+    static const char *const kinds[] = { "due_soon", "overdue", "suspended", "resumed", "receipt", "parked", "fp_lockout",
                                          "generic", NULL };
     static const char *const langs[] = { "en", "ru", NULL };
     static const char *const chans[] = { "sms", "email", "slack", NULL };

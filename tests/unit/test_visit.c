@@ -11,9 +11,33 @@
 static int check(const char *by, const char *reason, const char *ref, inv_error_t *err)
 {
     visit_start_t v = { .site_id = 1, .contract_id = 2, .verified_by = by, .override_reason = reason,
-                        .verification_ref = ref, .staff_user_id = 3 };
+                        .verification_ref = ref, .staff_user_id = 3, .override_approved_by = 4 };
     memset(err, 0, sizeof *err);
     return visit_validate_start(&v, err);
+}
+
+static int approved(int64_t staff, int64_t approver, inv_error_t *err)
+{
+    visit_start_t v = { .site_id = 1, .contract_id = 2, .verified_by = "staff_override", .override_reason = "lost card",
+                        .staff_user_id = staff, .override_approved_by = approver };
+    memset(err, 0, sizeof *err);
+    return visit_validate_start(&v, err);
+}
+
+/* A staff member's override needs a second, different person; an
+ * integration's (no staff member) carries none. */
+static void override_needs_a_second_person(void **state)
+{
+    (void)state;
+    inv_error_t err;
+    assert_int_equal(approved(3, 4, &err), 0);
+    assert_int_equal(approved(3, 0, &err), -1);
+    assert_string_equal(err.field, "approver");
+    assert_string_equal(err.code, "override_approval");
+    assert_int_equal(approved(3, 3, &err), -1);          /* nobody approves their own override */
+    assert_string_equal(err.code, "override_approval");
+    assert_int_equal(approved(3, -1, &err), -1);
+    assert_int_equal(approved(0, 0, &err), 0);
 }
 
 static void override_needs_a_reason(void **state)
@@ -106,6 +130,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(override_needs_a_reason),
+        cmocka_unit_test(override_needs_a_second_person),
         cmocka_unit_test(override_reason_is_counted_in_characters),
         cmocka_unit_test(fingerprint_needs_a_reference),
         cmocka_unit_test(unknown_verifier_is_refused),

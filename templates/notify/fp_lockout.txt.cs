@@ -1,0 +1,2 @@
+<?cs # A staff alert (Slack, Teams): no greeting, no HTML part. ?>
+<?cs var:Text.line ?>
