@@ -1,5 +1,5 @@
 """fingerd against the real libfprint: its virtual_image reader fed with
-the NIST prints (../shared/testdata/fingerprints), so minutiae extraction
+the NIST prints (tests/data/fingerprints), so minutiae extraction
 and the bozorth3 matcher are the library's own.  Each test runs a fingerd
 of its own on a site of its own (the stack's fingerd is held down), stores
 the sealed templates fingerd hands back the way the back office will, and
