@@ -149,3 +149,19 @@ void linesock_close(linesock_t *s)
     free(s->buf);
     *s = (linesock_t){ .fd = -1 };
 }
+
+int linesock_queue_line(char **buf, size_t *len, size_t *cap, const char *text, size_t n)
+{
+    if (*len + n + 1 > *cap) {
+        size_t c = *cap ? *cap : 1024;
+        while (c < *len + n + 1) c *= 2;
+        char *p = realloc(*buf, c);
+        if (!p) return -1;
+        *buf = p;
+        *cap = c;
+    }
+    memcpy(*buf + *len, text, n);
+    (*buf)[*len + n] = '\n';
+    *len += n + 1;
+    return 0;
+}

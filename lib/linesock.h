@@ -42,4 +42,10 @@ int  linesock_wait(const linesock_t *s, int64_t deadline);
 int  linesock_wait_watch(const linesock_t *s, int other_fd, int64_t deadline);
 void linesock_close(linesock_t *s);
 
+/* The daemon's side: appends text and its newline to a connection's
+ * output buffer (*buf of *len bytes in *cap, grown as needed), to be
+ * written when the socket takes it.  0, or -1 (out of memory: the
+ * connection is to be dropped). */
+int  linesock_queue_line(char **buf, size_t *len, size_t *cap, const char *text, size_t n);
+
 #endif

@@ -19,6 +19,7 @@ import time
 import uuid
 
 from boards_rig import wait_for
+from daemon_rig import stop_process
 from helpers import one, uniq
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -247,14 +248,8 @@ class Fingerd:
 
     def stop(self, sig=signal.SIGTERM, timeout=30):
         self.finger.close()
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
-                raise AssertionError(f"fingerd did not stop within {timeout} s:\n{self.log()}")
-        if getattr(self, "_log", None):
-            self._log.close()
-        return self.proc.returncode if self.proc else None
+        try:
+            return stop_process(self.proc, "fingerd", sig, timeout, self.log)
+        finally:
+            if getattr(self, "_log", None):
+                self._log.close()

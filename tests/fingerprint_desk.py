@@ -4,6 +4,7 @@ on its libfprint virtual_image reader (tools/fingersim's Finger); plus a
 customer of that site with a biometric consent, and (VisitDesk) customers
 with lockers and enrolled prints for the visit tests."""
 import base64
+import json
 import os
 import uuid
 
@@ -110,3 +111,29 @@ class VisitDesk(Desk):
         marks = ",".join(["%s"] * len(customers)) or "0"
         self.stack.sql(f"DELETE FROM fingerprint_templates WHERE site_id = %s AND customer_id NOT IN ({marks})",
                        self.site, *customers)
+
+
+def follow(r, desk, feed=(), stop=None):
+    """Reads a streamed answer, placing the next of feed (an image, a
+    (command, arg) control message, or None: the finger is there already)
+    each time the reader asks for the finger.  stop(line) true hangs up
+    there.  Returns (progress lines, final line or None)."""
+    assert r.headers["Content-Type"].startswith("application/x-ndjson"), (r.status_code, r.headers, r.text[:300])
+    feed, lines = list(feed), []
+    for raw in r.iter_lines():
+        if not raw:
+            continue
+        msg = json.loads(raw)
+        if "ok" in msg:
+            r.close()
+            assert not feed, f"the operation ended before taking {feed}"
+            return lines, msg
+        lines.append(msg)
+        if stop and stop(msg):
+            r.close()
+            return lines, None
+        if msg.get("event") == "scan" and feed:
+            item = feed.pop(0)
+            if item:
+                desk.finger.send(*(item if isinstance(item, tuple) else ("put", item)))
+    raise AssertionError(f"the answer ended without its final line after {lines}")

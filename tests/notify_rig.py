@@ -14,6 +14,7 @@ import socket
 import subprocess
 import tempfile
 import threading
+from daemon_rig import stop_process
 from email import policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -241,15 +242,7 @@ class Notifyd:
             return f.read().decode("utf-8", "replace")
 
     def stop(self, sig=signal.SIGTERM, timeout=30):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
-                raise AssertionError("notifyd did not stop within %s s:\n%s" % (timeout, self.log()))
-        return self.proc.returncode if self.proc else None
+        return stop_process(self.proc, "notifyd", sig, timeout, self.log)
 
     def run(self, *args, stdin=None):
         """notifyd's command line with this config; returns the

@@ -23,6 +23,7 @@
 #include <sodium.h>
 #include "boardc.h"
 #include "log.h"
+#include "stopsig.h"
 #include "server.h"
 
 static int cell_cmp(const void *a, const void *b)
@@ -272,15 +273,7 @@ int main(int argc, char **argv)
     pthread_mutex_init(&d.done_mu, NULL);
     d.done_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 
-    /* Signals arrive through a descriptor, so no thread is interrupted. */
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGHUP);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
-    signal(SIGPIPE, SIG_IGN);
-    int sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+    int sfd = stopsig_fd();
 
     static bd_server_t s;
     s.d = &d;

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "server.h"
+#include "linesock.h"
 #include "log.h"
 
 #define LINE_MAX_BYTES 4096
@@ -17,18 +18,7 @@ static void send_json(bd_client_t *c, json_t *j)
     char *text = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(6));
     json_decref(j);
     if (!text) { c->closing = 1; return; }
-    size_t n = strlen(text);
-    if (c->outlen + n + 1 > c->outcap) {
-        size_t cap = c->outcap ? c->outcap : 1024;
-        while (cap < c->outlen + n + 1) cap *= 2;
-        char *p = realloc(c->out, cap);
-        if (!p) { free(text); c->closing = 1; return; }
-        c->out = p;
-        c->outcap = cap;
-    }
-    memcpy(c->out + c->outlen, text, n);
-    c->out[c->outlen + n] = '\n';
-    c->outlen += n + 1;
+    if (linesock_queue_line(&c->out, &c->outlen, &c->outcap, text, strlen(text)) != 0) c->closing = 1;
     free(text);
 }
 

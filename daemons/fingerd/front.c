@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include "fingerd.h"
+#include "linesock.h"
 #include "log.h"
 
 #define MAX_CLIENTS 64
@@ -69,17 +70,7 @@ static void send_line(client_t *c, json_t *line, int has_id, const char *id)
         free(text);
         return;
     }
-    if (c->outlen + n + 1 > c->outcap) {
-        size_t cap = c->outcap ? c->outcap : 4096;
-        while (cap < c->outlen + n + 1) cap *= 2;
-        char *p = realloc(c->out, cap);
-        if (!p) { c->dead = 1; free(text); return; }
-        c->out = p;
-        c->outcap = cap;
-    }
-    memcpy(c->out + c->outlen, text, n);
-    c->out[c->outlen + n] = '\n';
-    c->outlen += n + 1;
+    if (linesock_queue_line(&c->out, &c->outlen, &c->outcap, text, n) != 0) c->dead = 1;
     free(text);
 }
 

@@ -23,6 +23,7 @@
 #include <mysql.h>
 #include <sodium.h>
 #include "fingerd.h"
+#include "stopsig.h"
 #include "log.h"
 
 #define STOP_READER_MS 10000
@@ -105,16 +106,8 @@ int main(int argc, char **argv)
         return 1;
     }
 
-    /* Blocked before any thread starts, so every thread (GLib's too)
-     * inherits the mask and the signals come only through the descriptor. */
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGHUP);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
-    signal(SIGPIPE, SIG_IGN);
-    int sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+    /* Before any thread starts, so GLib's threads inherit the mask too. */
+    int sfd = stopsig_fd();
 
     struct sockaddr_un sa = { .sun_family = AF_UNIX };
     memcpy(sa.sun_path, s.socket, strlen(s.socket) + 1);

@@ -23,6 +23,7 @@
 #include <sodium.h>
 #include "log.h"
 #include "notifyd.h"
+#include "stopsig.h"
 
 #define RECORD_RETRY_MS 1000
 #define STOP_RECORD_TRIES 10
@@ -207,19 +208,12 @@ int main(int argc, char **argv)
     db_t *db = db_open(cfg, "notifyd", err, sizeof err);
     if (!db) { log_error("not starting: %s", err); return 1; }
 
-    /* Signals arrive through a descriptor the loop polls with curl's. */
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGHUP);
-    sigprocmask(SIG_BLOCK, &set, NULL);
-    signal(SIGPIPE, SIG_IGN);
     static nd_run_t r;
     r.s = &s;
     r.jobs.cfg = cfg;
     r.db = db;
-    r.sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+    /* Signals arrive through a descriptor the loop polls with curl's. */
+    r.sfd = stopsig_fd();
     if (r.sfd < 0 || nd_engine_init(&r.e, &s) != 0) { log_error("start-up failed (signals or libcurl)"); return 1; }
 
     while (db_ping(db) != DB_OK) {

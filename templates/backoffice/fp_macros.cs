@@ -16,3 +16,17 @@
 </tbody></table>
 <?cs /if ?>
 <?cs /def ?>
+<?cs # A visit checked on the reader, live (static/js/fingerprint.js, the page sets Page.scripts.fingerprint): the reader's state, the form (its one hidden field name = value), the prompt, the stage, the progress and the outcome. ?>
+<?cs def:fp_visit_live(form_id, action, field, value, start) ?>
+<p class="reader-state reader-<?cs var:Reader.state ?>" id="reader-state"><?cs var:Lang.fpvisits.reader ?>: <?cs if:Lang.fingerprints.reader[Reader.state] ?><?cs var:Lang.fingerprints.reader[Reader.state] ?><?cs else ?><?cs var:Reader.state ?><?cs /if ?></p>
+<form method="post" action="<?cs var:action ?>" data-fp-live id="<?cs var:form_id ?>">
+  <?cs call:csrf() ?>
+  <input type="hidden" name="<?cs var:field ?>" value="<?cs var:value ?>">
+  <div class="actions"><button type="submit" class="primary"><?cs var:start ?></button>
+  <button type="button" data-fp-cancel hidden><?cs var:Lang.fpvisits.cancel ?></button></div>
+</form>
+<p class="fp-prompt" data-fp-prompt aria-live="polite" data-working="<?cs var:Lang.fingerprints.prompt_working ?>" data-refused="<?cs var:Lang.fingerprints.refused ?>" data-network="<?cs var:Lang.fingerprints.network_failed ?>" data-cancelled="<?cs var:Lang.fingerprints.outcome.cancelled ?>"></p>
+<p class="fp-stage" data-fp-stage></p>
+<progress data-fp-progress max="1" value="0" hidden></progress>
+<div data-fp-result></div>
+<?cs /def ?>

@@ -1,4 +1,5 @@
 <?cs include:"layout/macros.cs" ?>
+<?cs include:"backoffice/fp_macros.cs" ?>
 <?cs set:Page.scripts.fingerprint = "/static/js/fingerprint.js" ?>
 <?cs def:page_title() ?><?cs var:Lang.fpvisits.title ?><?cs /def ?>
 <?cs def:page_body() ?>
@@ -15,17 +16,7 @@
 <section class="card fp-box" data-fp-box id="identify-box">
 <h2><?cs var:Lang.fpvisits.identify_title ?></h2>
 <p class="muted"><?cs var:Lang.fpvisits.identify_help ?></p>
-<p class="reader-state reader-<?cs var:Reader.state ?>" id="reader-state"><?cs var:Lang.fpvisits.reader ?>: <?cs if:Lang.fingerprints.reader[Reader.state] ?><?cs var:Lang.fingerprints.reader[Reader.state] ?><?cs else ?><?cs var:Reader.state ?><?cs /if ?></p>
-<form method="post" action="/admin/visits/identify" data-fp-live id="identify-form">
-  <?cs call:csrf() ?>
-  <input type="hidden" name="site_id" value="<?cs var:Chosen.site_id ?>">
-  <div class="actions"><button type="submit" class="primary"><?cs var:Lang.fpvisits.identify_start ?></button>
-  <button type="button" data-fp-cancel hidden><?cs var:Lang.fpvisits.cancel ?></button></div>
-</form>
-<p class="fp-prompt" data-fp-prompt aria-live="polite" data-working="<?cs var:Lang.fingerprints.prompt_working ?>" data-refused="<?cs var:Lang.fingerprints.refused ?>" data-network="<?cs var:Lang.fingerprints.network_failed ?>" data-cancelled="<?cs var:Lang.fingerprints.outcome.cancelled ?>"></p>
-<p class="fp-stage" data-fp-stage></p>
-<progress data-fp-progress max="1" value="0" hidden></progress>
-<div data-fp-result></div>
+<?cs call:fp_visit_live("identify-form", "/admin/visits/identify", "site_id", Chosen.site_id, Lang.fpvisits.identify_start) ?>
 </section>
 <?cs /if ?>
 <?cs /def ?>

@@ -1,4 +1,5 @@
 <?cs include:"layout/macros.cs" ?>
+<?cs include:"backoffice/fp_macros.cs" ?>
 <?cs set:Page.scripts.fingerprint = "/static/js/fingerprint.js" ?>
 <?cs include:"backoffice/visit_macros.cs" ?>
 <?cs def:page_title() ?><?cs var:Lang.visits.new ?><?cs if:Contract.id ?> · <?cs var:Contract.customer ?><?cs /if ?><?cs /def ?>
@@ -32,17 +33,7 @@
 <p class="flash error" id="fp-locked"><?cs var:Lang.fpvisits.locked ?> <strong><?cs var:FPState.until ?></strong>. <?cs var:Lang.fpvisits.locked_next ?></p>
 <?cs else ?>
 <p class="muted"><small><?cs var:Lang.fpvisits.verify_help ?></small></p>
-<p class="reader-state reader-<?cs var:Reader.state ?>" id="reader-state"><?cs var:Lang.fpvisits.reader ?>: <?cs if:Lang.fingerprints.reader[Reader.state] ?><?cs var:Lang.fingerprints.reader[Reader.state] ?><?cs else ?><?cs var:Reader.state ?><?cs /if ?></p>
-<form method="post" action="/admin/visits/verify" data-fp-live id="verify-form">
-  <?cs call:csrf() ?>
-  <input type="hidden" name="contract_id" value="<?cs var:Contract.id ?>">
-  <div class="actions"><button type="submit" class="primary"><?cs var:Lang.fpvisits.verify_start ?></button>
-  <button type="button" data-fp-cancel hidden><?cs var:Lang.fpvisits.cancel ?></button></div>
-</form>
-<p class="fp-prompt" data-fp-prompt aria-live="polite" data-working="<?cs var:Lang.fingerprints.prompt_working ?>" data-refused="<?cs var:Lang.fingerprints.refused ?>" data-network="<?cs var:Lang.fingerprints.network_failed ?>" data-cancelled="<?cs var:Lang.fingerprints.outcome.cancelled ?>"></p>
-<p class="fp-stage" data-fp-stage></p>
-<progress data-fp-progress max="1" value="0" hidden></progress>
-<div data-fp-result></div>
+<?cs call:fp_visit_live("verify-form", "/admin/visits/verify", "contract_id", Contract.id, Lang.fpvisits.verify_start) ?>
 <?cs /if ?>
 </div>
 <?cs /if ?>

@@ -5,6 +5,7 @@ import tempfile
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -32,3 +33,14 @@ def shot(b, name):
 
 def wait_for(b, by, what, timeout=10):
     return WebDriverWait(b, timeout).until(EC.presence_of_element_located((by, what)))
+
+
+def log_in(b, stack, username="admin"):
+    """Logs in on the back office's form with the demo log-in and waits for
+    the dashboard."""
+    b.get(stack.base + "/admin/login")
+    wait_for(b, By.ID, "username")
+    b.find_element(By.ID, "username").send_keys(username)
+    b.find_element(By.ID, "password").send_keys(stack.creds[username])
+    b.find_element(By.CSS_SELECTOR, "button[type=submit].primary").click()
+    wait_for(b, By.CSS_SELECTOR, "section.stats")

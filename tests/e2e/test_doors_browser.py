@@ -40,12 +40,7 @@ def cell_classes(b, cell):
 
 def test_live_grid_alarm_open_from_cell_page_and_acknowledge(stack, browser, rig):
     b = browser
-    b.get(stack.base + "/admin/login")
-    wait_for(b, By.ID, "username")
-    b.find_element(By.ID, "username").send_keys("admin")
-    b.find_element(By.ID, "password").send_keys(stack.creds["admin"])
-    b.find_element(By.CSS_SELECTOR, "button[type=submit].primary").click()
-    wait_for(b, By.CSS_SELECTOR, "section.stats")
+    chromium.log_in(b, stack)
 
     first, forced, from_page = (c[0] for c in rig.cells[:3])
     for cell in (first, forced, from_page):

@@ -42,19 +42,10 @@ def progress(b):
     return int(float(el.get_attribute("value"))), int(float(el.get_attribute("max")))
 
 
-def log_in(b, stack):
-    b.get(stack.base + "/admin/login")
-    wait_for(b, By.ID, "username")
-    b.find_element(By.ID, "username").send_keys("admin")
-    b.find_element(By.ID, "password").send_keys(stack.creds["admin"])
-    b.find_element(By.CSS_SELECTOR, "button[type=submit].primary").click()
-    wait_for(b, By.CSS_SELECTOR, "section.stats")
-
-
 def test_enroll_live_then_cancel(stack, browser, desk):
     b = browser
     cid = consented_customer(stack, desk.site)
-    log_in(b, stack)
+    chromium.log_in(b, stack)
     b.get(f"{stack.base}/admin/customers/{cid}/fingerprints/enroll")
     wait_for(b, By.ID, "enroll-form")
     assert text_of(b, "#reader-state").startswith("ready")

@@ -29,15 +29,6 @@ def desk(stack):
     d.finger.close()
 
 
-def log_in(b, stack):
-    b.get(stack.base + "/admin/login")
-    wait_for(b, By.ID, "username")
-    b.find_element(By.ID, "username").send_keys("admin")
-    b.find_element(By.ID, "password").send_keys(stack.creds["admin"])
-    b.find_element(By.CSS_SELECTOR, "button[type=submit].primary").click()
-    wait_for(b, By.CSS_SELECTOR, "section.stats")
-
-
 def place_when_asked(desk, image):
     """The reader asks for the finger once the page's request reached it."""
     rig_wait("the reader to ask for a finger", lambda: desk.state() == "busy", timeout=20, every=0.05)
@@ -55,7 +46,7 @@ def test_identify_then_a_refused_verify(stack, browser, desk):
     k, label = desk.contract(c)
     desk.enroll(c, "loop-right")
     desk.only(c)
-    log_in(b, stack)
+    chromium.log_in(b, stack)
 
     b.get(f"{stack.base}/admin/visits/verify?site={desk.site}")
     wait_for(b, By.ID, "identify-form")

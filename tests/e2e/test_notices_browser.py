@@ -47,12 +47,7 @@ def test_receipt_and_resend_in_the_browser(stack, browser):
               f"{name}: Your rent of 30.00 EUR is due.")
     failed = int(one(stack, "SELECT MAX(id) FROM outbox WHERE customer_id = %s", customer))
 
-    b.get(stack.base + "/admin/login")
-    wait_for(b, By.ID, "username")
-    b.find_element(By.ID, "username").send_keys("admin")
-    b.find_element(By.ID, "password").send_keys(stack.creds["admin"])
-    b.find_element(By.CSS_SELECTOR, "button[type=submit].primary").click()
-    wait_for(b, By.CSS_SELECTOR, "section.stats")
+    chromium.log_in(b, stack)
     assert b.find_element(By.ID, "outbox-count").text.strip() not in ("", "0")
 
     # A payment on the account page queues the receipt.

@@ -8,22 +8,13 @@
 #include <stdint.h>
 #include <string.h>
 #include "form.h"
+#include "fuzz_check.h"
 
 /* Small enough that every limit is hit often. */
 static const form_limits_t fuzz_tiny_limits = {
     .max_fields = 3, .max_name = 4, .max_value = 8, .max_file = 16,
 };
 
-static volatile unsigned fuzz_sink;
-
-#define FUZZ_CHECK(cond) do { if (!(cond)) __builtin_trap(); } while (0)
-
-static unsigned fuzz_touch(const char *s, size_t n)
-{
-    unsigned sum = 0;
-    for (size_t i = 0; i < n; i++) sum = sum * 31u + (unsigned char)s[i];
-    return sum;
-}
 
 static void fuzz_walk(const kvlist_t *l, const form_limits_t *lim, int rc)
 {

@@ -7,17 +7,7 @@
 #include <string.h>
 #include "arena.h"
 #include "gateway.h"
-
-/* A trap is a crash to libFuzzer, so it keeps the input. */
-#define FUZZ_CHECK(cond) do { if (!(cond)) __builtin_trap(); } while (0)
-static volatile unsigned fuzz_sink;
-
-static unsigned fuzz_touch(const char *s, size_t n)
-{
-    unsigned sum = 0;
-    for (size_t i = 0; i < n; i++) sum = sum * 31u + (unsigned char)s[i];
-    return sum;
-}
+#include "fuzz_check.h"
 
 static const char *const paths[] = { "id", "message_id", "data.id", "result.messages.id", "a.b.c.d.e", "" };
 

@@ -16,6 +16,7 @@ import time
 import pytest
 
 from boards_rig import wait_for
+from daemon_rig import stack_daemon_held
 from finger_rig import (FINGERS, Client, Fingerd, new_customer, new_site, open_template, scans, seal, site_key,
                         store, without_id)
 from helpers import count, one
@@ -24,19 +25,9 @@ from helpers import count, one
 @pytest.fixture(scope="module", autouse=True)
 def stack_fingerd_held(stack):
     """The stack's own fingerd serves the demo site only; it is held down
-    (run/fingerd.hold) so it takes no CPU from the matcher meanwhile."""
-    hold = os.path.join(stack.var, "run", "fingerd.hold")
-    open(hold, "w").close()
-    try:
-        with open(os.path.join(stack.var, "run", "fingerd.pid")) as f:
-            pid = int(f.read())
-        os.kill(pid, signal.SIGTERM)
-        wait_for("the stack's fingerd to stop", lambda: not os.path.exists(f"/proc/{pid}")
-                 or open(f"/proc/{pid}/stat").read().split()[2] == "Z")
-    except (OSError, ValueError):
-        pass
-    yield
-    os.unlink(hold)
+    so it takes no CPU from the matcher meanwhile."""
+    with stack_daemon_held(stack, "fingerd"):
+        yield
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ import base64
 import json
 import os
 import re
-import signal
 import threading
 import time
 import uuid
@@ -20,8 +19,9 @@ import pytest
 import requests
 
 from boards_rig import wait_for
+from daemon_rig import stack_daemon_held
 from finger_rig import open_template, site_key
-from fingerprint_desk import Desk, consented_customer
+from fingerprint_desk import Desk, consented_customer, follow
 from helpers import count, csrf_of, new_user, one, post_form
 from test_api_vault import Vault
 
@@ -66,30 +66,6 @@ def start(stack, s, cid, finger="right-index", lang=None, csrf=None):
         headers["Accept-Language"] = lang
     return s.post(stack.base + f"/admin/customers/{cid}/fingerprints", data=data, headers=headers, stream=True,
                   timeout=(5, 60), allow_redirects=False)
-
-
-def follow(r, desk, feed=(), stop=None):
-    """Reads a streamed answer, placing the next of feed (an image, a
-    (command, arg) control message, or None: the finger is there already)
-    each time the reader asks for the finger.  stop(line) true hangs up
-    there.  Returns (progress lines, final line or None)."""
-    assert r.headers["Content-Type"].startswith(NDJSON), (r.status_code, r.headers, r.text[:300])
-    feed, lines = list(feed), []
-    for raw in r.iter_lines():
-        msg = json.loads(raw)
-        if "ok" in msg:
-            r.close()
-            assert not feed, f"the enrollment ended before taking {feed}"
-            return lines, msg
-        lines.append(msg)
-        if stop and stop(msg):
-            r.close()
-            return lines, None
-        if msg.get("event") == "scan" and feed:
-            item = feed.pop(0)
-            if item:
-                desk.finger.send(*(item if isinstance(item, tuple) else ("put", item)))
-    raise AssertionError(f"the answer ended without its final line after {lines}")
 
 
 def enroll(stack, s, desk, cid, finger="right-index", image="whorl", lang=None):
@@ -364,14 +340,7 @@ def test_reader_failure_is_said_clearly_and_the_next_try_works(stack, admin, des
 
 def test_fingerd_down_is_said_clearly(stack, admin, desk):
     cid = consented_customer(stack, desk.site)
-    hold = os.path.join(stack.var, "run", "fingerd.hold")
-    open(hold, "w").close()
-    try:
-        with open(os.path.join(stack.var, "run", "fingerd.pid")) as f:
-            pid = int(f.read())
-        os.kill(pid, signal.SIGTERM)
-        wait_for("the stack's fingerd to stop", lambda: not os.path.exists(f"/proc/{pid}")
-                 or open(f"/proc/{pid}/stat").read().split()[2] == "Z", timeout=20)
+    with stack_daemon_held(stack, "fingerd", timeout=20):
         page = enroll_page(stack, admin, cid)
         assert re.search(r'data-state="not_running">the fingerprint service is not running', page)
         _, final = follow(start(stack, admin, cid), desk)
@@ -382,8 +351,6 @@ def test_fingerd_down_is_said_clearly(stack, admin, desk):
                        data={"_csrf": csrf_of(page), "finger": "right-index"}, timeout=20)
         assert r.status_code == 200 and outcome(r.text)[0] == "not_running"
         assert count(stack, "SELECT COUNT(*) FROM fingerprint_templates WHERE customer_id = %s", cid) == 0
-    finally:
-        os.unlink(hold)
     desk.wait_idle(60)
     enroll(stack, admin, desk, cid)
 

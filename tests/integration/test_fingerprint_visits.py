@@ -13,7 +13,7 @@ import threading
 import pytest
 
 from finger_rig import Client
-from fingerprint_desk import VisitDesk
+from fingerprint_desk import VisitDesk, follow
 from helpers import api, count, csrf_of, make_key, new_user, one
 
 
@@ -47,20 +47,7 @@ def live(stack, s, path, data, feed=(), desk=None):
                headers={"Accept": "application/x-ndjson"}, timeout=60)
     # A refusal before the reader (a lock-out) keeps its status (409).
     assert r.status_code in (200, 409), r.text[:300]
-    assert r.headers["Content-Type"].startswith("application/x-ndjson")
-    feed, lines = list(feed), []
-    for raw in r.iter_lines():
-        if not raw:
-            continue
-        msg = json.loads(raw)
-        if "ok" in msg:
-            r.close()
-            assert not feed, f"ended before {feed} was placed"
-            return lines, msg
-        lines.append(msg)
-        if msg.get("event") == "scan" and feed:
-            desk.finger.send("put", feed.pop(0))
-    raise AssertionError("no final line")
+    return follow(r, desk, feed)
 
 
 def outcome(final):

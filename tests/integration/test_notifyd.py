@@ -7,7 +7,6 @@ their escaping, headers, MIME parsed by Python's email package, retries and
 back-off, permanent failures, an operator's resend, a crash while sending,
 two notifyds on one outbox, a clean stop, a bad config, and the scheduler."""
 import json
-import os
 import signal
 import time
 import urllib.parse
@@ -16,6 +15,7 @@ from email.utils import parsedate_to_datetime
 import pytest
 
 from boards_rig import wait_for
+from daemon_rig import stack_daemon_held
 from helpers import count, one, uniq
 from notify_rig import HttpSink, Notifyd, SmtpSink, free_port, make_certificate, parse_mail, row, wait_state
 
@@ -25,19 +25,9 @@ TRICKY = 'Say "hi" \\ back & pay 5 = 3+2 at 100%\nЗдравствуйте, Ан
 @pytest.fixture(scope="module", autouse=True)
 def stack_notifyd_held(stack):
     """The stack's notifyd would deliver our messages to its own sink:
-    hold it down (tools/stack's run/notifyd.hold) for this module."""
-    hold = os.path.join(stack.var, "run", "notifyd.hold")
-    open(hold, "w").close()
-    try:
-        with open(os.path.join(stack.var, "run", "notifyd.pid")) as f:
-            pid = int(f.read())
-        os.kill(pid, signal.SIGTERM)
-        wait_for("the stack's notifyd to stop", lambda: not os.path.exists(f"/proc/{pid}")
-                 or open(f"/proc/{pid}/stat").read().split()[2] == "Z")
-    except (OSError, ValueError):
-        pass
-    yield
-    os.unlink(hold)
+    hold it down for this module."""
+    with stack_daemon_held(stack, "notifyd"):
+        yield
 
 
 @pytest.fixture
@@ -227,7 +217,7 @@ def test_slack_and_teams_webhooks(stack, procs):
 
 def test_gateway_down_then_up_delivers_each_once(stack, procs):
     port = free_port()
-    n = start(stack, procs, sms_settings(f"http://127.0.0.1:{port}"))
+    start(stack, procs, sms_settings(f"http://127.0.0.1:{port}"))
     ids = sql_put(stack, "sms", "+4930123456", "down then up", n=5)
 
     def retried():

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -80,6 +81,24 @@ static void a_line_from_the_daemon(void **state)
     assert_string_equal(line, "two");
 }
 
+/* The daemon side's output queue: lines kept in order, each with its
+ * newline, the buffer grown past its first size. */
+static void queued_lines_keep_their_order(void **state)
+{
+    (void)state;
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    assert_int_equal(linesock_queue_line(&buf, &len, &cap, "{\"ok\":true}", 11), 0);
+    char big[3000];
+    memset(big, 'x', sizeof big);
+    assert_int_equal(linesock_queue_line(&buf, &len, &cap, big, sizeof big), 0);
+    assert_int_equal(len, 12 + sizeof big + 1);
+    assert_true(cap >= len);
+    assert_memory_equal(buf, "{\"ok\":true}\nxxx", 15);
+    assert_int_equal(buf[len - 1], '\n');
+    free(buf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -87,6 +106,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(hang_up_ends_the_wait_at_once, setup, teardown),
         cmocka_unit_test_setup_teardown(data_on_the_watched_connection_is_no_hang_up, setup, teardown),
         cmocka_unit_test_setup_teardown(a_line_from_the_daemon, setup, teardown),
+        cmocka_unit_test(queued_lines_keep_their_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -224,6 +224,31 @@ static void dates_are_english_utc(void **state)
     assert_string_equal(d, "Tue, 29 Feb 2000 00:00:00 +0000");
 }
 
+/* What no fold at a space can shorten: a word longer than a line, or a
+ * long sender name as one quoted string, goes as encoded words (found by
+ * the fuzz target: lines of 80 characters and more). */
+static void unbreakable_header_text_is_encoded(void **state)
+{
+    (void)state;
+    char word[120];
+    memset(word, 'k', sizeof word - 1);
+    word[sizeof word - 1] = '\0';
+    char subject[160];
+    snprintf(subject, sizeof subject, "Code %s", word);
+    char *h = mime_header_text(A, subject, 7);
+    char line[1024];
+    snprintf(line, sizeof line, "Subject: %s", h);
+    assert_wire(line, 78);
+    assert_int_equal(strncmp(h, "=?UTF-8?B?", 10), 0);
+
+    mime_mail_t m = mail();
+    m.from_name = "Strongroom Central Station Safe Deposit Department, Customer Service Desk";
+    char *msg = mime_build(A, &m);
+    assert_non_null(msg);
+    assert_wire(msg, 78);
+    assert_non_null(strstr(msg, "From: =?UTF-8?B?"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -233,6 +258,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(alternative_message, setup, teardown),
         cmocka_unit_test_setup_teardown(refuses_what_would_break_the_headers, setup, teardown),
         cmocka_unit_test_setup_teardown(dates_are_english_utc, setup, teardown),
+        cmocka_unit_test_setup_teardown(unbreakable_header_text_is_encoded, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
